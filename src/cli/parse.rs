@@ -1,0 +1,186 @@
+//! `datareq parse [--json] FILE…`: one line of the parse contract per file, in argument order,
+//! or a readable summary for a clerk. A file that cannot be read is reported by name on
+//! stderr — never with its content — and the exit status is non-zero after the rest are done.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::request::model::{ParsedRequest, Status};
+use crate::request::{parse_message, Rules};
+
+/// One line of the JSON contract.
+#[derive(Serialize)]
+struct ContractLine<'a> {
+    file: &'a str,
+    #[serde(flatten)]
+    request: &'a ParsedRequest,
+}
+
+/// The contract's JSON object for one parsed file.
+pub fn contract_json(file: &str, request: &ParsedRequest) -> String {
+    serde_json::to_string(&ContractLine { file, request }).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// Runs the command. `current_year` comes from the clock at the binary's edge.
+pub fn run(files: &[String], json: bool, rules: &Rules, current_year: i32) -> ExitCode {
+    let stdout = io::stdout();
+    let colour = !json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut failed = false;
+    for file in files {
+        let raw = match read_limited(Path::new(file), rules.max_message_bytes) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // Flush first so errors and results interleave in order on a terminal.
+                let _ = out.flush();
+                eprintln!("datareq: {file}: cannot read: {}", io_reason(&e));
+                failed = true;
+                continue;
+            }
+        };
+        let request = parse_message(&raw, rules, current_year);
+        let written = if json {
+            writeln!(out, "{}", contract_json(file, &request))
+        } else {
+            write_summary(&mut out, file, &request, colour)
+        };
+        if written.is_err() {
+            // stdout closed (a pipe into `head`): nothing more can be reported.
+            return ExitCode::from(if failed { 1 } else { 0 });
+        }
+    }
+    let _ = out.flush();
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reads a file, but no more than one byte past the limit: a 50 GB file is "too large", not a
+/// memory exhaustion. The limit's extra byte is what tells the core the message is too large.
+fn read_limited(path: &Path, max: usize) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    let mut raw = Vec::new();
+    // Headers of a too-large message are still read by the core from the first bytes.
+    file.take(max as u64 + 1).read_to_end(&mut raw)?;
+    Ok(raw)
+}
+
+fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::IsADirectory => "is a directory".into(),
+        kind => kind.to_string(),
+    }
+}
+
+fn write_summary(
+    out: &mut impl Write,
+    file: &str,
+    r: &ParsedRequest,
+    colour: bool,
+) -> io::Result<()> {
+    let (status, code) = match r.status {
+        Status::Complete => ("complete", "32"),
+        Status::Incomplete => ("incomplete", "33"),
+        Status::NeedsReview => ("needs review", "31"),
+    };
+    if colour {
+        writeln!(out, "{file}: \x1b[1;{code}m{status}\x1b[0m")?;
+    } else {
+        writeln!(out, "{file}: {status}")?;
+    }
+    let f = &r.fields;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let rows: [(&str, String); 10] = [
+        ("surname", opt(&f.surname)),
+        ("first names", opt(&f.first_names)),
+        ("former names", f.former_names.join(", ")),
+        ("identity code", opt(&f.personal_id)),
+        ("requested", opt(&f.requested_information)),
+        ("provider", opt(&f.service_provider)),
+        (
+            "years",
+            f.treatment_years
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("phone", opt(&f.phone)),
+        (
+            "sms notice",
+            match f.sms_consent {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => "—".into(),
+            },
+        ),
+        (
+            "address",
+            f.address.as_ref().map_or("—".into(), |a| {
+                format!("{}, {} {}", a.street, a.postal_code, a.post_office)
+            }),
+        ),
+    ];
+    for (label, value) in rows {
+        let value = if value.is_empty() {
+            "—".into()
+        } else {
+            value
+        };
+        writeln!(out, "  {label:<14} {value}")?;
+    }
+    let list = |v: Vec<&str>| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    writeln!(
+        out,
+        "  {:<14} {}",
+        "missing",
+        list(r.missing.iter().map(|f| f.name()).collect())
+    )?;
+    let invalid: Vec<String> = r
+        .invalid
+        .iter()
+        .map(|i| format!("{} ({})", i.field.name(), i.reason))
+        .collect();
+    writeln!(
+        out,
+        "  {:<14} {}",
+        "invalid",
+        list(invalid.iter().map(String::as_str).collect())
+    )?;
+    writeln!(
+        out,
+        "  {:<14} {}",
+        "review",
+        list(r.review_reasons.iter().map(|x| x.name()).collect())
+    )?;
+    writeln!(
+        out,
+        "  {:<14} {:?} / {:?}{}{}",
+        "language/source",
+        r.language,
+        r.source,
+        if r.auto_submitted { " / automatic" } else { "" },
+        if r.follow_up { " / follow-up" } else { "" }
+    )?;
+    writeln!(out)
+}

@@ -1,0 +1,450 @@
+//! datareq's configuration schema: which keys exist in which section, how each value is checked,
+//! and the checks that span sections (a provider's organisation must exist, no name may point to
+//! two providers).
+//!
+//! To add a key: add a field to the section's `Raw*` struct, a row to its `*_KEYS` table, a parse
+//! function if no existing one fits, and a line in `assemble` that applies the default. Then
+//! document the key in `config/datareq.example.toml`, which supplies the default.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use toml_edit::{ImDocument, Item, TomlError};
+
+use super::error::{ConfigErrors, ConfigProblem};
+use super::size::{parse_size, SizeError};
+use super::walk::{KeySpec, Loc, Walker};
+use super::{Config, LimitsConfig, Organisation, ProviderConfig, RequestConfig};
+use crate::request::model::Field;
+
+/// A checked string value and where it was written, for problems found by cross-checks.
+type Located = (String, Loc);
+
+/// What the file set, before defaults are applied. `None` means "not set" (or set to something
+/// invalid, which has already been reported).
+#[derive(Default)]
+struct RawConfig {
+    request: RawRequest,
+    limits: RawLimits,
+    organisations: Option<RawOrganisations>,
+    /// Each provider with its own location.
+    providers: Option<Vec<(Loc, RawProvider)>>,
+}
+
+#[derive(Default)]
+struct RawRequest {
+    required: Option<Vec<Field>>,
+}
+
+#[derive(Default)]
+struct RawLimits {
+    max_message_bytes: Option<usize>,
+}
+
+/// `[organisations]` as written.
+struct RawOrganisations {
+    loc: Loc,
+    /// Every id in the section, valid or not: providers are checked against these, so that one
+    /// broken organisation is not reported again at every provider using it.
+    declared: BTreeSet<String>,
+    valid: Vec<(String, Organisation)>,
+}
+
+#[derive(Default)]
+struct RawOrganisation {
+    name: Option<String>,
+}
+
+#[derive(Default)]
+struct RawProvider {
+    name: Option<Located>,
+    aliases: Option<Vec<Located>>,
+    organisation: Option<Located>,
+}
+
+const ROOT_KEYS: &[KeySpec<RawConfig>] = &[
+    KeySpec {
+        name: "request",
+        required: false,
+        parse: request_section,
+    },
+    KeySpec {
+        name: "limits",
+        required: false,
+        parse: limits_section,
+    },
+    KeySpec {
+        name: "organisations",
+        required: false,
+        parse: organisations_section,
+    },
+    KeySpec {
+        name: "providers",
+        required: false,
+        parse: providers_section,
+    },
+];
+
+const REQUEST_KEYS: &[KeySpec<RawRequest>] = &[KeySpec {
+    name: "required",
+    required: false,
+    parse: required_fields,
+}];
+
+const LIMITS_KEYS: &[KeySpec<RawLimits>] = &[KeySpec {
+    name: "max_message_size",
+    required: false,
+    parse: max_message_size,
+}];
+
+const ORGANISATION_KEYS: &[KeySpec<RawOrganisation>] = &[KeySpec {
+    name: "name",
+    required: true,
+    parse: |w, loc, item, out| out.name = non_empty_string(w, loc, item),
+}];
+
+const PROVIDER_KEYS: &[KeySpec<RawProvider>] = &[
+    KeySpec {
+        name: "name",
+        required: true,
+        parse: |w, loc, item, out| out.name = located_string(w, loc, item),
+    },
+    KeySpec {
+        name: "aliases",
+        required: false,
+        parse: provider_aliases,
+    },
+    KeySpec {
+        name: "organisation",
+        required: true,
+        parse: |w, loc, item, out| out.organisation = located_string(w, loc, item),
+    },
+];
+
+/// Parses and checks `text`. Keys the file leaves out are taken from `defaults`; with no
+/// defaults (when the built-in example itself is being read) every key must be set.
+pub(super) fn parse(text: &str, defaults: Option<&Config>) -> Result<Config, ConfigErrors> {
+    let doc = ImDocument::parse(text).map_err(|e| syntax_error(text, &e))?;
+    let mut w = Walker::new(text);
+    let mut raw = RawConfig::default();
+    w.walk(&Loc::root(), doc.as_table(), ROOT_KEYS, &mut raw);
+    let config = assemble(&mut w, raw, defaults);
+    match config {
+        Some(config) if !w.has_problems() => Ok(config),
+        _ => Err(ConfigErrors::new(w.into_problems())),
+    }
+}
+
+/// A syntax error is a single problem: after one, the parser cannot tell what the rest means.
+fn syntax_error(text: &str, error: &TomlError) -> ConfigErrors {
+    let line = Walker::new(text).line_of(error.span(), 1);
+    // Only the parser's message: its Display quotes the offending source line, which could be a
+    // secret.
+    let detail: Vec<&str> = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    ConfigErrors::new(vec![ConfigProblem {
+        key: String::new(),
+        line,
+        message: format!("TOML syntax error: {}", detail.join("; ")),
+    }])
+}
+
+fn request_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
+    if let Some(table) = w.table(loc, item) {
+        w.walk(loc, table, REQUEST_KEYS, &mut out.request);
+    }
+}
+
+fn limits_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
+    if let Some(table) = w.table(loc, item) {
+        w.walk(loc, table, LIMITS_KEYS, &mut out.limits);
+    }
+}
+
+fn organisations_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
+    let Some(table) = w.table(loc, item) else {
+        return;
+    };
+    let mut organisations = RawOrganisations {
+        loc: loc.clone(),
+        declared: BTreeSet::new(),
+        valid: Vec::new(),
+    };
+    for (org_loc, id, item) in w.entries(loc, table) {
+        organisations.declared.insert(id.to_string());
+        if !is_valid_id(id) {
+            w.problem(
+                &org_loc,
+                "invalid organisation id; use only lowercase ASCII letters, digits, '-' and '_'",
+            );
+        }
+        let Some(org_table) = w.table(&org_loc, item) else {
+            continue;
+        };
+        let mut raw = RawOrganisation::default();
+        w.walk(&org_loc, org_table, ORGANISATION_KEYS, &mut raw);
+        if let Some(name) = raw.name {
+            organisations
+                .valid
+                .push((id.to_string(), Organisation { name }));
+        }
+    }
+    out.organisations = Some(organisations);
+}
+
+fn providers_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
+    let Some(tables) = w.tables(loc, item) else {
+        return;
+    };
+    if tables.is_empty() {
+        // No provider would make every request's service provider unrecognisable.
+        w.problem(loc, "at least one provider is required");
+    }
+    let mut providers = Vec::with_capacity(tables.len());
+    for (provider_loc, table) in tables {
+        let mut raw = RawProvider::default();
+        w.walk(&provider_loc, table, PROVIDER_KEYS, &mut raw);
+        providers.push((provider_loc, raw));
+    }
+    out.providers = Some(providers);
+}
+
+fn required_fields(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawRequest) {
+    let Some(names) = w.strings(loc, item) else {
+        return;
+    };
+    let mut fields = Vec::with_capacity(names.len());
+    for (name, element) in names {
+        match Field::from_name(&name) {
+            None => {
+                let known: Vec<&str> = Field::ALL
+                    .iter()
+                    .filter(|f| !f.is_optional_only())
+                    .map(|f| f.name())
+                    .collect();
+                w.problem(
+                    &element,
+                    format!("unknown field name; expected one of: {}", known.join(", ")),
+                );
+            }
+            Some(field) if field.is_optional_only() => w.problem(
+                &element,
+                "this field is recorded when given but can never be required",
+            ),
+            Some(field) if fields.contains(&field) => w.problem(&element, "field listed twice"),
+            Some(field) => fields.push(field),
+        }
+    }
+    // The core expects the contract's order, whatever order the file lists them in.
+    fields.sort();
+    out.required = Some(fields);
+}
+
+fn max_message_size(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLimits) {
+    let bytes = if let Some(n) = item.as_integer() {
+        match u64::try_from(n) {
+            Ok(0) | Err(_) => Err(SizeError::Zero),
+            Ok(n) => Ok(n),
+        }
+    } else if let Some(s) = item.as_str() {
+        parse_size(s)
+    } else {
+        w.type_problem(
+            loc,
+            "an integer (bytes) or a string such as \"25 MB\"",
+            item.type_name(),
+        );
+        return;
+    };
+    match bytes.and_then(|b| usize::try_from(b).map_err(|_| SizeError::TooLarge)) {
+        Ok(bytes) => out.max_message_bytes = Some(bytes),
+        Err(e) => w.problem(loc, e.to_string()),
+    }
+}
+
+fn provider_aliases(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawProvider) {
+    let Some(aliases) = w.strings(loc, item) else {
+        return;
+    };
+    let mut checked = Vec::with_capacity(aliases.len());
+    for (alias, element) in aliases {
+        if alias.trim().is_empty() {
+            w.problem(&element, "must not be empty");
+        } else {
+            checked.push((alias.trim().to_string(), element));
+        }
+    }
+    out.aliases = Some(checked);
+}
+
+/// A string that is not blank, trimmed: stray spaces would end up in requests.
+fn non_empty_string(w: &mut Walker, loc: &Loc, item: &Item) -> Option<String> {
+    let s = w.string(loc, item)?;
+    if s.trim().is_empty() {
+        w.problem(loc, "must not be empty");
+        return None;
+    }
+    Some(s.trim().to_string())
+}
+
+fn located_string(w: &mut Walker, loc: &Loc, item: &Item) -> Option<Located> {
+    non_empty_string(w, loc, item).map(|s| (s, loc.clone()))
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Applies defaults and the checks that need more than one section. `None` only if some part is
+/// missing, which has then been reported.
+fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option<Config> {
+    let required = or_default(w, raw.request.required, defaults, "request.required", |d| {
+        d.request.required.clone()
+    });
+    let max_message_bytes = or_default(
+        w,
+        raw.limits.max_message_bytes,
+        defaults,
+        "limits.max_message_size",
+        |d| d.limits.max_message_bytes,
+    );
+    let (organisations_loc, declared, organisations) = match raw.organisations {
+        Some(raw) => (
+            Some(raw.loc),
+            Some(raw.declared),
+            Some(raw.valid.into_iter().collect::<BTreeMap<_, _>>()),
+        ),
+        None => {
+            let organisations = or_default(w, None, defaults, "organisations", |d| {
+                d.organisations.clone()
+            });
+            let declared = organisations.as_ref().map(|o| o.keys().cloned().collect());
+            (None, declared, organisations)
+        }
+    };
+    let providers = match raw.providers {
+        Some(list) => Some(check_providers(w, list, declared.as_ref())),
+        None => {
+            let providers = or_default(w, None, defaults, "providers", |d| d.providers.clone());
+            // The file replaced the organisations but kept the default providers: they must
+            // still find theirs.
+            if let (Some(providers), Some(declared), Some(loc)) =
+                (&providers, &declared, &organisations_loc)
+            {
+                if providers
+                    .iter()
+                    .any(|p| !declared.contains(&p.organisation))
+                {
+                    w.problem(
+                        loc,
+                        "the default providers' organisation is not defined here; \
+                         define it, or list your own [[providers]]",
+                    );
+                }
+            }
+            providers
+        }
+    };
+    Some(Config {
+        request: RequestConfig {
+            required: required?,
+        },
+        limits: LimitsConfig {
+            max_message_bytes: max_message_bytes?,
+        },
+        organisations: organisations?,
+        providers: providers?,
+    })
+}
+
+fn or_default<T>(
+    w: &mut Walker,
+    value: Option<T>,
+    defaults: Option<&Config>,
+    key: &str,
+    default: impl FnOnce(&Config) -> T,
+) -> Option<T> {
+    match (value, defaults) {
+        (Some(value), _) => Some(value),
+        (None, Some(defaults)) => Some(default(defaults)),
+        (None, None) => {
+            w.problem(
+                &Loc::root().key(key, 1),
+                "not set (the built-in example must set every key)",
+            );
+            None
+        }
+    }
+}
+
+/// Cross-checks the providers from the file: organisations exist, and every name (canonical or
+/// alias, ignoring case) leads to one provider only, since extraction could not choose otherwise.
+fn check_providers(
+    w: &mut Walker,
+    list: Vec<(Loc, RawProvider)>,
+    organisations: Option<&BTreeSet<String>>,
+) -> Vec<ProviderConfig> {
+    // Normalised name -> (index into `list`, whether it is that provider's canonical name).
+    let mut seen: HashMap<String, (usize, bool)> = HashMap::new();
+    let paths: Vec<String> = list.iter().map(|(loc, _)| loc.path.clone()).collect();
+    let mut providers = Vec::with_capacity(list.len());
+    for (i, (_, raw)) in list.into_iter().enumerate() {
+        if let (Some((org, org_loc)), Some(orgs)) = (&raw.organisation, organisations) {
+            if !orgs.contains(org) {
+                w.problem(org_loc, "organisation is not defined in [organisations]");
+            }
+        }
+        let names = raw
+            .name
+            .iter()
+            .map(|n| (n, true))
+            .chain(raw.aliases.iter().flatten().map(|a| (a, false)));
+        for ((name, name_loc), canonical) in names {
+            match seen.get(&normalise(name)) {
+                Some(&(j, _)) if j != i => w.problem(
+                    name_loc,
+                    format!(
+                        "the same name (ignoring case) is already used by {}",
+                        paths[j]
+                    ),
+                ),
+                // An alias repeating the provider's own canonical name is merely redundant.
+                Some(&(_, earlier_canonical)) if !canonical && !earlier_canonical => w.problem(
+                    name_loc,
+                    "alias listed twice for this provider (ignoring case)",
+                ),
+                Some(_) => {}
+                None => {
+                    seen.insert(normalise(name), (i, canonical));
+                }
+            }
+        }
+        if let (Some((name, _)), Some((organisation, _))) = (raw.name, raw.organisation) {
+            providers.push(ProviderConfig {
+                name,
+                aliases: raw
+                    .aliases
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(alias, _)| alias)
+                    .collect(),
+                organisation,
+            });
+        }
+    }
+    providers
+}
+
+/// How names are compared for duplicates: case and spacing are not what tells providers apart.
+fn normalise(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}

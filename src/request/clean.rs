@@ -1,0 +1,211 @@
+//! From a body's text to the lines a person wrote for this message: quoted earlier messages,
+//! reply attributions, forwarded headers, "sent from my phone" footers and legal disclaimers are
+//! removed, because a field found there belongs to someone else or to an earlier message.
+//!
+//! Lines are kept with their indentation (form layouts and continuation lines depend on it).
+//! Very long lines are cut into pieces so that every later step stays linear in the input.
+
+use regex::Regex;
+use std::sync::LazyLock;
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest line the extractor looks at in one piece; longer ones are split.
+const MAX_LINE_CHARS: usize = 2_000;
+
+static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\bwrote|\bkirjoitti|\bskrev|\bschrieb|\bécrit)\s*:\s*$|^\s*-{2,}\s*(?:original message|alkuperäinen viesti|ursprungligt meddelande|forwarded message|välitetty viesti|vidarebefordrat meddelande|vidarebefordrat brev)\s*-{2,}|^\s*_{10,}\s*$|^\s*(?:begin forwarded message|alku perin lähetetty)\s*:",
+    )
+    .expect("static regex")
+});
+
+/// Outlook's quoted header block: "From: …" then "Sent: …" (or the Finnish / Swedish forms).
+static OUTLOOK_FROM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\*?(?:from|lähettäjä|från|von)\s*:\*?\s+\S").expect("static regex")
+});
+static OUTLOOK_SENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\*?(?:sent|date|lähetetty|päivämäärä|skickat|datum|gesendet)\s*:\*?\s+\S")
+        .expect("static regex")
+});
+
+static MOBILE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:lähetetty|sent from|skickat från|skickades från|hämta outlook|get outlook|lähetetty .*-sovelluksesta|sent with|sent via)\b",
+    )
+    .expect("static regex")
+});
+
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)luottamuksellis|erehdyksessä|confidential|intended recipient|received (?:it|this (?:e-?mail|message)) in error|konfidentiell|av misstag|sekretessbelagd",
+    )
+    .expect("static regex")
+});
+
+/// One line as written, with its leading whitespace measured.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    pub indent: usize,
+}
+
+impl Line {
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// Normalises the text (NFC, line ends, exotic spaces) and returns the lines of the writer's own
+/// part of the message.
+pub fn own_lines(body: &str) -> Vec<Line> {
+    let text: String = body
+        .nfc()
+        .map(|c| match c {
+            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{200a}' | '\u{3000}' => ' ',
+            '\u{feff}' | '\u{200b}' | '\u{ad}' => '\u{0}',
+            _ => c,
+        })
+        .filter(|&c| c != '\u{0}')
+        .collect();
+    let raw: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+    let mut lines: Vec<Line> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let l = raw[i];
+        if ATTRIBUTION.is_match(l) {
+            // Thunderbird and Outlook wrap the attribution; its first half ends the text too.
+            let starts_low = l
+                .trim_start()
+                .chars()
+                .next()
+                .is_some_and(|c| c == '<' || c.is_lowercase());
+            if starts_low && lines.last().is_some_and(|p| !p.is_blank()) {
+                lines.pop();
+            }
+            break;
+        }
+        if OUTLOOK_FROM.is_match(l)
+            && raw[i + 1..]
+                .iter()
+                .take(4)
+                .any(|n| OUTLOOK_SENT.is_match(n))
+        {
+            break;
+        }
+        if l.trim_start().starts_with('>') {
+            i += 1;
+            continue;
+        }
+        if MOBILE_FOOTER.is_match(l) && l.chars().count() < 80 {
+            i += 1;
+            continue;
+        }
+        push_split(&mut lines, l);
+        i += 1;
+    }
+    drop_disclaimers(lines)
+}
+
+fn push_split(lines: &mut Vec<Line>, l: &str) {
+    let expanded = l.replace('\t', "    ");
+    let indent = expanded.len() - expanded.trim_start().len();
+    if l.chars().count() <= MAX_LINE_CHARS {
+        lines.push(Line {
+            text: l.trim_end().to_string(),
+            indent,
+        });
+        return;
+    }
+    let mut piece = String::new();
+    let mut count = 0;
+    for c in l.chars() {
+        piece.push(c);
+        count += 1;
+        if count >= MAX_LINE_CHARS || (count > MAX_LINE_CHARS / 2 && matches!(c, '.' | '!' | '?')) {
+            lines.push(Line {
+                text: std::mem::take(&mut piece),
+                indent: 0,
+            });
+            count = 0;
+        }
+    }
+    if !piece.is_empty() {
+        lines.push(Line {
+            text: piece,
+            indent: 0,
+        });
+    }
+}
+
+/// A paragraph that reads as a legal disclaimer is dropped whole.
+fn drop_disclaimers(lines: Vec<Line>) -> Vec<Line> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut para: Vec<Line> = Vec::new();
+    let flush = |para: &mut Vec<Line>, out: &mut Vec<Line>| {
+        let joined: String = para
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words = joined.split_whitespace().count();
+        if !(words >= 8 && DISCLAIMER.is_match(&joined)) {
+            out.append(para);
+        }
+        para.clear();
+    };
+    for line in lines {
+        if line.is_blank() {
+            flush(&mut para, &mut out);
+            out.push(line);
+        } else {
+            para.push(line);
+        }
+    }
+    flush(&mut para, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(body: &str) -> Vec<String> {
+        own_lines(body)
+            .into_iter()
+            .filter(|l| !l.is_blank())
+            .map(|l| l.text)
+            .collect()
+    }
+
+    #[test]
+    fn quoted_reply_and_attribution_are_removed() {
+        let body = "Puhelin 040 123 4567\n\nma 2.2.2026 klo 23.14 Kela kirjaamo\n<kela@example> kirjoitti:\n> Hyvä vastaanottaja\n> - puhelin\n";
+        assert_eq!(texts(body), vec!["Puhelin 040 123 4567"]);
+    }
+
+    #[test]
+    fn outlook_header_block_ends_the_text() {
+        let body = "Tässä tiedot.\n\nFrom: Kela <k@example>\nSent: Monday\nTo: me\nSubject: x\n\nHenkilötunnus 131052-308T";
+        assert_eq!(texts(body), vec!["Tässä tiedot."]);
+    }
+
+    #[test]
+    fn footer_and_disclaimer_are_removed_but_text_stays() {
+        let body = "Nimeni on Matti Virtanen.\n\nLähetetty iPhonesta\n\nTämä sähköpostiviesti voi sisältää luottamuksellista tietoa. Jos olet saanut viestin erehdyksessä, poista se.";
+        assert_eq!(texts(body), vec!["Nimeni on Matti Virtanen."]);
+    }
+
+    #[test]
+    fn long_lines_are_split_and_indent_is_measured() {
+        let long = "a".repeat(5 * MAX_LINE_CHARS + 3);
+        let lines = own_lines(&long);
+        assert!(lines
+            .iter()
+            .all(|l| l.text.chars().count() <= MAX_LINE_CHARS));
+        assert_eq!(
+            lines.iter().map(|l| l.text.len()).sum::<usize>(),
+            long.len()
+        );
+        assert_eq!(own_lines("    x")[0].indent, 4);
+    }
+}

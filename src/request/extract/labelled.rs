@@ -1,0 +1,454 @@
+//! Labelled lines — Kela's list and its variants (bullets, tabs, colons, dot leaders, dashes,
+//! labels on their own line) and text forms (headings, numbered sections, check boxes) — and
+//! the hand-off of every other line to prose reading.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+use super::address::{self, Address};
+use super::phone;
+use super::prose;
+use super::provider::ProviderMatcher;
+use super::years;
+use super::Collector;
+use crate::request::clean::Line;
+use crate::request::personal_id::{find_candidates, normalise};
+use crate::request::vocab::{classify_label, is_requester_heading, LabelKind, NO, YES};
+
+static BULLET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[-–—•*·▪►◦‣o>]\s+|\(?\d{1,2}[.)]\s+|\(?[a-h][.)]\s+)")
+        .expect("static regex")
+});
+
+/// Check boxes as people type them: ticked or not.
+static CHECKBOX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?P<box>\[\s*[x✓✔*]\s*\]|\(\s*[x✓✔*]\s*\)|[☒☑✅✓✔]|\[\s*\]|\(\s*\)|[☐□])")
+        .expect("static regex")
+});
+
+static UNDERLINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[-=_~*]{4,}\s*$").expect("static regex"));
+
+/// A separator between label and value: colon, tab, "?", dot leaders, a wide gap or a dash.
+static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r":|\t|\?\s|\s?\.{2,}[\s.]*|\s{3,}|\s[-–—]\s").expect("static regex")
+});
+
+fn is_ticked(mark: &str) -> bool {
+    let m = mark.to_lowercase();
+    m.contains('x')
+        || m.contains('✓')
+        || m.contains('✔')
+        || m.contains('*')
+        || m.contains('☒')
+        || m.contains('☑')
+        || m.contains('✅')
+}
+
+/// Splits "Label: value" (any separator). The label must be one we know.
+fn split_label(text: &str) -> Option<(LabelKind, String)> {
+    let body = match BULLET.find(text) {
+        Some(m) => &text[m.end()..],
+        None => text.trim_start(),
+    };
+    let m = SEPARATOR.find(body)?;
+    if m.start() == 0 || body[..m.start()].chars().count() > 60 {
+        return None;
+    }
+    let label = &body[..m.start()];
+    // A label is a few words without digits; a dash or a wide gap is a weak separator, so
+    // the words before it must look even more like a label.
+    let weak = !matches!(
+        m.as_str().trim_start().chars().next(),
+        Some(':' | '\t' | '?' | '.')
+    );
+    let words = label.split_whitespace().count();
+    if label.chars().any(|c| c.is_ascii_digit()) || words > if weak { 5 } else { 9 } {
+        return None;
+    }
+    let kind = classify_label(label)?;
+    Some((kind, body[m.end()..].trim().to_string()))
+}
+
+/// A heading: a form's section title ("1. ASIAKKAAN TIEDOT", "CLIENT", "TÄYTTÄJÄ (jos …)").
+fn is_heading(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_empty() || t.contains(':') || t.chars().count() > 70 {
+        return false;
+    }
+    let t = BULLET.find(t).map_or(t, |m| &t[m.end()..]);
+    // "00920 HELSINKI" is an address line, not a section title.
+    if !t.chars().next().is_some_and(char::is_alphabetic) {
+        return false;
+    }
+    let first: String = t
+        .split(|c: char| !c.is_alphabetic())
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_string();
+    first.chars().count() >= 3
+        && first.chars().all(char::is_uppercase)
+        && t.split_whitespace().count() <= 9
+}
+
+fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty()
+        || v.chars().all(|c| "_-–—.…*/ ".contains(c))
+        || [
+            "n/a", "na", "-", "none", "inga", "ei ole", "ei", "nej", "no", "—", "?",
+        ]
+        .contains(&v.to_lowercase().as_str())
+}
+
+/// Reads the lines of one text into the collector.
+pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMatcher) {
+    let mut requester_section = false;
+    let mut paragraph: Vec<String> = Vec::new();
+    let flush = |paragraph: &mut Vec<String>, c: &mut Collector| {
+        let refs: Vec<&str> = paragraph.iter().map(String::as_str).collect();
+        c.prose(&refs, matcher);
+        paragraph.clear();
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        if line.is_blank() {
+            flush(&mut paragraph, c);
+            i += 1;
+            continue;
+        }
+        if UNDERLINE.is_match(&line.text) {
+            c.form_features += 1;
+            flush(&mut paragraph, c);
+            i += 1;
+            continue;
+        }
+        if let Some((kind, value)) = split_label(&line.text) {
+            flush(&mut paragraph, c);
+            let (values, next) = continuation(lines, i, value);
+            if !values.iter().all(|v| v.trim().is_empty()) || values.is_empty() {
+                // nothing
+            }
+            apply(kind, &values, requester_section, c, matcher);
+            i = next;
+            continue;
+        }
+        if let Some(caps) = CHECKBOX.captures(&line.text) {
+            let boxm = caps.name("box").expect("group");
+            let caption = line.text[boxm.end()..].trim();
+            if boxm.start() <= line.indent + 2 && !caption.is_empty() {
+                c.form_features += 1;
+                flush(&mut paragraph, c);
+                if let Some(LabelKind::SmsConsent) = classify_label(caption)
+                    .or_else(|| prose::sms_consent(caption).map(|_| LabelKind::SmsConsent))
+                {
+                    c.labelled_sms.push(is_ticked(boxm.as_str()));
+                }
+                i += 1;
+                continue;
+            }
+        }
+        if is_heading(&line.text) {
+            flush(&mut paragraph, c);
+            c.form_features += 1;
+            requester_section = is_requester_heading(&line.text);
+            let stripped = BULLET
+                .find(&line.text)
+                .map_or(line.text.trim(), |m| &line.text[m.end()..]);
+            if let Some(kind) = classify_label(stripped) {
+                // A section title that is itself the label ("2. PYYDETYT TIEDOT") takes the
+                // indented lines below it as its value.
+                let mut j = i + 1;
+                let mut values = Vec::new();
+                while j < lines.len()
+                    && !lines[j].is_blank()
+                    && lines[j].indent > line.indent
+                    && split_label(&lines[j].text).is_none()
+                    && CHECKBOX.find(&lines[j].text).is_none()
+                {
+                    values.push(lines[j].text.trim().to_string());
+                    j += 1;
+                }
+                if !values.is_empty() {
+                    apply(kind, &values, requester_section, c, matcher);
+                    i = j;
+                    continue;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        paragraph.push(line.text.trim().to_string());
+        i += 1;
+    }
+    flush(&mut paragraph, c);
+}
+
+/// The value of a label: its own line's rest, then indented continuation lines (or, for a label
+/// on its own line, the lines below it up to the next label or blank line).
+fn continuation(lines: &[Line], at: usize, first: String) -> (Vec<String>, usize) {
+    let label_indent = lines[at].indent;
+    let own_line = first.trim().is_empty();
+    let mut values = Vec::new();
+    if !own_line {
+        values.push(first);
+    }
+    let mut j = at + 1;
+    while j < lines.len() {
+        let l = &lines[j];
+        if l.is_blank() || split_label(&l.text).is_some() || is_heading(&l.text) {
+            break;
+        }
+        let indented = l.indent > label_indent;
+        if indented || (own_line && values.is_empty()) {
+            values.push(l.text.trim().to_string());
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    (values, j)
+}
+
+fn apply(
+    kind: LabelKind,
+    values: &[String],
+    requester_section: bool,
+    c: &mut Collector,
+    matcher: &ProviderMatcher,
+) {
+    let joined = values.join(" ").trim().to_string();
+    let keep_placeholder = matches!(kind, LabelKind::SmsConsent);
+    if !keep_placeholder && is_placeholder(&joined) {
+        return;
+    }
+    let clean = joined.trim_end_matches(['.', ',', ';']).trim().to_string();
+    c.note_cues(&joined);
+    match kind {
+        LabelKind::Surname | LabelKind::FirstNames | LabelKind::FullName { .. }
+            if requester_section =>
+        {
+            c.requester_named = true;
+        }
+        LabelKind::Surname => {
+            let (name, former) = split_former(&clean);
+            c.labelled_surname.push(name);
+            c.former.extend(former);
+        }
+        LabelKind::FirstNames => c.labelled_first.push(clean),
+        LabelKind::FullName { surname_first } => {
+            let (name, former) = split_former(&clean);
+            let comma = name.contains(',');
+            let name = name.replace(',', " ");
+            c.labelled_full.push((name, surname_first || comma));
+            c.former.extend(former);
+        }
+        LabelKind::FormerNames => c.former.extend(prose::former_list(&clean)),
+        LabelKind::PersonalId => {
+            let before = c.ids.len();
+            c.add_ids(&joined);
+            if c.ids.len() == before && find_candidates(&joined).is_empty() {
+                // A value that is no code at all is still what the person wrote as one.
+                let n = normalise(&clean);
+                if !c.ids.iter().any(|w| w.normalised == n) {
+                    c.ids.push(super::WrittenId {
+                        normalised: n,
+                        invalid: Some(crate::request::personal_id::InvalidReason::Format),
+                    });
+                }
+            }
+        }
+        LabelKind::RequestedInformation => c.labelled_info.push(clean),
+        LabelKind::ServiceProvider => provider_value(&clean, c, matcher),
+        LabelKind::TreatmentYears => c.labelled_years.extend(years::years_in_value(&clean)),
+        LabelKind::ProviderAndYears => {
+            c.labelled_years.extend(years::years_in_value(&clean));
+            let mut rest = clean.clone();
+            for m in years::year_mentions(&clean).iter().rev() {
+                rest.replace_range(m.start..m.end, "");
+            }
+            provider_value(rest.trim().trim_matches([',', ' ', '-']), c, matcher);
+        }
+        LabelKind::Phone => match phone::to_e164(&clean) {
+            Some(p) => c.labelled_phones.push(p),
+            None => {
+                let found: Vec<String> = phone::phone_mentions(&clean, &[])
+                    .into_iter()
+                    .filter_map(|p| p.e164)
+                    .collect();
+                if found.is_empty() {
+                    c.phone_invalid = true;
+                }
+                c.labelled_phones.extend(found);
+            }
+        },
+        LabelKind::SmsConsent => {
+            if let Some(v) = consent_value(&joined) {
+                c.labelled_sms.push(v);
+            }
+        }
+        LabelKind::Address => {
+            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            let mut found = address::addresses_in_lines(&refs);
+            if found.is_empty() {
+                // "Street 1 00100 City" without a comma, or a street only.
+                found = address::addresses_in_lines(&[clean.replace(" 0", ", 0").as_str()]);
+            }
+            match found.into_iter().next() {
+                Some(a) => c.labelled_addresses.push(a),
+                None => c.address_invalid = true,
+            }
+        }
+        LabelKind::Street => c.partial_address.street = Some(clean),
+        LabelKind::PostalCode => match address::postal_code_only(&clean) {
+            Some(code) => c.partial_address.code = Some(code),
+            None => c.address_invalid = true,
+        },
+        LabelKind::PostOffice => {
+            c.partial_address.office = Some(address::normal_case(&clean));
+        }
+        LabelKind::PostalCodeAndOffice => match address::code_and_office(&clean) {
+            Some((code, office)) => {
+                c.partial_address.code = Some(code);
+                if office.is_some() {
+                    c.partial_address.office = office;
+                }
+            }
+            None => c.address_invalid = true,
+        },
+        LabelKind::RequesterName => c.requester_named = true,
+        LabelKind::Relation => c.relation_stated = true,
+        LabelKind::Additional => {
+            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            c.prose(&refs, matcher);
+        }
+        LabelKind::Ignored => {}
+    }
+    c.complete_partial_address();
+}
+
+fn provider_value(value: &str, c: &mut Collector, matcher: &ProviderMatcher) {
+    if value.is_empty() || is_placeholder(value) {
+        return;
+    }
+    match matcher.find_first(value) {
+        Some(canon) => c.providers.push(canon),
+        None => c.unknown_providers.push(value.to_string()),
+    }
+}
+
+/// "Virtanen (o.s. Korhonen)": the name and the former names in the parenthesis.
+fn split_former(value: &str) -> (String, Vec<String>) {
+    let mentions = prose::name_mentions(value);
+    let former: Vec<String> = mentions
+        .iter()
+        .filter(|m| m.part == prose::NamePart::Former)
+        .flat_map(|m| m.words.clone())
+        .collect();
+    let name = match value.find('(') {
+        Some(p) if !former.is_empty() => value[..p].trim().to_string(),
+        _ => value.to_string(),
+    };
+    (name, former)
+}
+
+/// A consent value: "kyllä" / "ei", or check boxes "[x] yes [ ] no".
+fn consent_value(value: &str) -> Option<bool> {
+    let boxes: Vec<(bool, String)> = CHECKBOX
+        .captures_iter(value)
+        .filter_map(|caps| {
+            let m = caps.name("box")?;
+            let after = value[m.end()..]
+                .split(|ch: char| !ch.is_alphabetic())
+                .find(|w| !w.is_empty())
+                .unwrap_or("")
+                .to_lowercase();
+            Some((is_ticked(m.as_str()), after))
+        })
+        .collect();
+    if !boxes.is_empty() {
+        let yes = boxes.iter().any(|(t, w)| *t && YES.contains(&w.as_str()));
+        let no = boxes.iter().any(|(t, w)| *t && NO.contains(&w.as_str()));
+        return match (yes, no) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ if boxes.len() == 1 => Some(boxes[0].0),
+            _ => None,
+        };
+    }
+    let first = value
+        .split(|ch: char| !ch.is_alphabetic())
+        .find(|w| !w.is_empty())?
+        .to_lowercase();
+    if YES.contains(&first.as_str()) {
+        Some(true)
+    } else if NO.contains(&first.as_str()) {
+        Some(false)
+    } else {
+        prose::sms_consent(value)
+    }
+}
+
+/// Parts of an address given under separate labels.
+#[derive(Default)]
+pub(super) struct PartialAddress {
+    street: Option<String>,
+    code: Option<String>,
+    office: Option<String>,
+}
+
+impl Collector {
+    fn complete_partial_address(&mut self) {
+        let p = &mut self.partial_address;
+        if let (Some(street), Some(code), Some(office)) = (&p.street, &p.code, &p.office) {
+            self.labelled_addresses.push(Address {
+                street: street.clone(),
+                postal_code: code.clone(),
+                post_office: office.clone(),
+            });
+            *p = PartialAddress::default();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_separators() {
+        for line in [
+            "Sukunimi: Virtanen",
+            "- Sukunimi: Virtanen",
+            "• Sukunimi:\tVirtanen",
+            "Sukunimi\tVirtanen",
+            "   Sukunimi ...................... Virtanen",
+            "SUKUNIMI:           Virtanen",
+            "1) Sukunimi - Virtanen",
+        ] {
+            let (kind, value) = split_label(line).expect(line);
+            assert_eq!(kind, LabelKind::Surname, "{line}");
+            assert_eq!(value, "Virtanen", "{line}");
+        }
+        assert!(split_label("Hei Kela: tässä pyyntöni").is_none());
+    }
+
+    #[test]
+    fn consent_values() {
+        assert_eq!(consent_value("[x] kyllä  [ ] ei"), Some(true));
+        assert_eq!(consent_value("[ ] yes  [X] no"), Some(false));
+        assert_eq!(consent_value("[ ] ja  [ ] nej"), None);
+        assert_eq!(consent_value("Kyllä"), Some(true));
+        assert_eq!(consent_value("nej"), Some(false));
+        assert_eq!(consent_value("☒"), Some(true));
+    }
+
+    #[test]
+    fn headings() {
+        assert!(is_heading("1. ASIAKKAAN TIEDOT"));
+        assert!(is_heading("TÄYTTÄJÄ (jos muu kuin asiakas)"));
+        assert!(!is_heading("Hei,"));
+        assert!(!is_heading("SUKUNIMI: Virtanen"));
+    }
+}

@@ -1,0 +1,372 @@
+//! Extraction: from the writer's own lines to candidate field values. Labelled lines (lists,
+//! text forms) are read first, then prose; every value is collected with where it came from,
+//! and `resolve` turns the candidates into fields — or into a reason for review when they
+//! disagree, because a guess here can send someone's records to the wrong person.
+
+pub mod address;
+pub mod phone;
+pub mod prose;
+pub mod provider;
+pub mod years;
+
+mod labelled;
+
+use crate::request::clean::own_lines;
+use crate::request::model::{Field, Fields, Invalid, Language};
+use crate::request::personal_id::{find_candidates, InvalidReason};
+use crate::request::rules::Rules;
+use crate::request::vocab::{mentions, DECEASED, ON_BEHALF};
+
+use address::Address;
+use prose::{NameMention, NamePart, Whose, YearContext};
+use provider::ProviderMatcher;
+
+/// One text to read: the message body or a text attachment.
+pub struct TextInput<'a> {
+    pub text: &'a str,
+    /// A text attachment is a form even without form layout.
+    pub attachment: bool,
+}
+
+/// A personal identity code as written (normalised) with its validity.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WrittenId {
+    pub normalised: String,
+    pub invalid: Option<InvalidReason>,
+}
+
+/// Everything extraction found, before the decision.
+#[derive(Default)]
+pub struct Extracted {
+    pub fields: Fields,
+    pub invalid: Vec<Invalid>,
+    /// Distinct identity codes in reading order.
+    pub personal_ids: Vec<WrittenId>,
+    pub on_behalf: bool,
+    pub deceased: bool,
+    pub unknown_provider: bool,
+    /// Fields with two different values that extraction would not choose between.
+    pub conflicting: Vec<Field>,
+    pub form_layout: bool,
+    pub language: Option<Language>,
+    /// How many fields (present or invalid) the text states: the "is this a request" test.
+    pub stated: Vec<Field>,
+}
+
+impl std::fmt::Debug for Extracted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extracted")
+            .field("fields", &self.fields)
+            .field("invalid", &self.invalid)
+            .field("ids", &self.personal_ids.len())
+            .field("stated", &self.stated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Candidate values while reading, in reading order, labelled values marked.
+#[derive(Default)]
+struct Collector {
+    names: Vec<NameMention>,
+    labelled_surname: Vec<String>,
+    labelled_first: Vec<String>,
+    labelled_full: Vec<(String, bool)>,
+    former: Vec<String>,
+    ids: Vec<WrittenId>,
+    info: Vec<String>,
+    labelled_info: Vec<String>,
+    providers: Vec<String>,
+    unknown_providers: Vec<String>,
+    years: Vec<i32>,
+    labelled_years: Vec<i32>,
+    phones: Vec<String>,
+    labelled_phones: Vec<String>,
+    phone_invalid: bool,
+    sms: Vec<bool>,
+    labelled_sms: Vec<bool>,
+    addresses: Vec<Address>,
+    labelled_addresses: Vec<Address>,
+    address_invalid: bool,
+    partial_address: labelled::PartialAddress,
+    requester_named: bool,
+    relation_stated: bool,
+    form_features: usize,
+    on_behalf: bool,
+    deceased: bool,
+    all_text: String,
+}
+
+impl Collector {
+    fn add_ids(&mut self, text: &str) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        for c in find_candidates(text) {
+            spans.push((c.start, c.end));
+            let invalid = c.result.as_ref().err().copied();
+            if !self.ids.iter().any(|w| w.normalised == c.normalised) {
+                self.ids.push(WrittenId {
+                    normalised: c.normalised,
+                    invalid,
+                });
+            }
+        }
+        spans
+    }
+
+    /// Reads one paragraph of prose.
+    fn prose(&mut self, lines: &[&str], matcher: &ProviderMatcher) {
+        let paragraph = lines.join(" ");
+        if paragraph.trim().is_empty() {
+            return;
+        }
+        self.note_cues(&paragraph);
+        let mut skip = self.add_ids(&paragraph);
+        for (s, e, canon) in matcher.find_all(&paragraph) {
+            skip.push((s, e));
+            self.providers.push(canon);
+        }
+        for sentence in prose::sentences(&paragraph) {
+            self.names.extend(prose::name_mentions(sentence));
+            if let Some(info) = prose::requested_information(sentence) {
+                self.info.push(info);
+            }
+            if let Some(consent) = prose::sms_consent(sentence) {
+                self.sms.push(consent);
+            }
+            for m in years::year_mentions(sentence) {
+                if prose::year_context(sentence, m.start) == YearContext::Treatment {
+                    self.years.extend(&m.years);
+                }
+            }
+        }
+        for m in years::year_mentions(&paragraph) {
+            skip.push((m.start, m.end));
+        }
+        for p in phone::phone_mentions(&paragraph, &skip) {
+            if let Some(e164) = p.e164 {
+                self.phones.push(e164);
+            }
+        }
+        // Hard-wrapped paragraphs split a street from its number: read the paragraph as one
+        // text whose line breaks still end a post office name.
+        let joined = lines.join("\n");
+        self.addresses
+            .extend(address::addresses_in_lines(&[joined.as_str()]));
+    }
+
+    fn note_cues(&mut self, text: &str) {
+        if mentions(text, DECEASED) {
+            self.deceased = true;
+        }
+        if mentions(text, ON_BEHALF) {
+            self.on_behalf = true;
+        }
+        self.all_text.push_str(text);
+        self.all_text.push('\n');
+    }
+}
+
+/// Reads the texts of one message (body first, then text attachments).
+pub fn extract(inputs: &[TextInput<'_>], rules: &Rules, reference_year: i32) -> Extracted {
+    let matcher = ProviderMatcher::new(rules);
+    let mut c = Collector::default();
+    let mut any_attachment_form = false;
+    for input in inputs {
+        let lines = own_lines(input.text);
+        let before = c.form_features;
+        labelled::read_lines(&lines, &mut c, &matcher);
+        if input.attachment && c.form_features > before.max(0) || input.attachment && has_fields(&c)
+        {
+            any_attachment_form = true;
+        }
+    }
+    let mut out = resolve(c, reference_year);
+    out.form_layout = out.form_layout || any_attachment_form;
+    out
+}
+
+fn has_fields(c: &Collector) -> bool {
+    !c.labelled_surname.is_empty() || !c.labelled_full.is_empty() || !c.ids.is_empty()
+}
+
+fn first_distinct<T: Clone + PartialEq>(values: &[T]) -> (Option<T>, bool) {
+    let first = values.first().cloned();
+    let conflict = values.iter().any(|v| Some(v) != first.as_ref());
+    (first, conflict)
+}
+
+fn split_full(words: &[String], surname_first: bool) -> Option<(String, String)> {
+    if words.len() < 2 {
+        return None;
+    }
+    if surname_first {
+        Some((words[0].clone(), words[1..].join(" ")))
+    } else {
+        let last = words.len() - 1;
+        Some((words[last].clone(), words[..last].join(" ")))
+    }
+}
+
+fn resolve(c: Collector, reference_year: i32) -> Extracted {
+    let mut out = Extracted {
+        on_behalf: c.on_behalf || c.requester_named || c.relation_stated,
+        deceased: c.deceased,
+        language: crate::request::language::detect(&c.all_text),
+        form_layout: c.form_features >= 2,
+        ..Extracted::default()
+    };
+    let mut stated: Vec<Field> = Vec::new();
+
+    // Names: labelled values first; in prose, a sentence about another person names the
+    // client, and the writer's own name is then the requester's.
+    let mut surname = c.labelled_surname.first().cloned();
+    let mut first = c.labelled_first.first().cloned();
+    if let Some((full, sf)) = c.labelled_full.first() {
+        let words: Vec<String> = full.split_whitespace().map(str::to_string).collect();
+        if let Some((s, f)) = split_full(&words, *sf) {
+            surname = surname.or(Some(s));
+            first = first.or(Some(f));
+        }
+    }
+    if surname.is_none() && first.is_none() {
+        let whose = if c.names.iter().any(|n| n.whose == Whose::Other) {
+            Whose::Other
+        } else {
+            Whose::Writer
+        };
+        let of = |part: NamePart| -> Vec<Vec<String>> {
+            c.names
+                .iter()
+                .filter(|n| n.whose == whose && n.part == part)
+                .map(|n| n.words.clone())
+                .collect()
+        };
+        let fulls: Vec<(String, String)> = of(NamePart::Full)
+            .iter()
+            .filter_map(|w| split_full(w, false))
+            .collect();
+        let (full, full_conflict) = first_distinct(&fulls);
+        if full_conflict {
+            out.conflicting.push(Field::Surname);
+        }
+        let surnames: Vec<String> = of(NamePart::Surname).iter().map(|w| w.join(" ")).collect();
+        let firsts: Vec<String> = of(NamePart::First).iter().map(|w| w.join(" ")).collect();
+        surname = surnames
+            .first()
+            .cloned()
+            .or(full.as_ref().map(|f| f.0.clone()));
+        first = firsts
+            .first()
+            .cloned()
+            .or(full.as_ref().map(|f| f.1.clone()));
+    }
+    out.fields.surname = surname;
+    out.fields.first_names = first;
+    let mut former: Vec<String> = c.former.clone();
+    for n in c.names.iter().filter(|n| n.part == NamePart::Former) {
+        for w in &n.words {
+            former.push(w.clone());
+        }
+    }
+    let mut seen = Vec::new();
+    former.retain(|f| {
+        let keep = !seen.contains(f) && Some(f) != out.fields.surname.as_ref();
+        seen.push(f.clone());
+        keep
+    });
+    out.fields.former_names = former;
+
+    // Identity codes: the first in reading order is the field; two different ones conflict.
+    out.personal_ids = c.ids.clone();
+    if let Some(first_id) = c.ids.first() {
+        out.fields.personal_id = Some(first_id.normalised.clone());
+        if let Some(reason) = first_id.invalid {
+            out.invalid.push(Invalid {
+                field: Field::PersonalId,
+                reason: reason.as_str(),
+            });
+        }
+    }
+
+    out.fields.requested_information = c.labelled_info.first().or(c.info.first()).cloned();
+
+    let (provider, provider_conflict) = first_distinct(&c.providers);
+    if provider_conflict {
+        out.conflicting.push(Field::ServiceProvider);
+    }
+    if provider.is_some() {
+        out.fields.service_provider = provider;
+    } else if let Some(unknown) = c.unknown_providers.first() {
+        out.fields.service_provider = Some(unknown.clone());
+        out.unknown_provider = true;
+    }
+
+    let mut years = if c.labelled_years.is_empty() {
+        c.years.clone()
+    } else {
+        c.labelled_years.clone()
+    };
+    years.sort_unstable();
+    years.dedup();
+    if years.iter().any(|&y| y < 2000 || y > reference_year) {
+        out.invalid.push(Invalid {
+            field: Field::TreatmentYears,
+            reason: "format",
+        });
+        stated.push(Field::TreatmentYears);
+    } else {
+        out.fields.treatment_years = years;
+    }
+
+    let phones = if c.labelled_phones.is_empty() {
+        &c.phones
+    } else {
+        &c.labelled_phones
+    };
+    let (phone, phone_conflict) = first_distinct(phones);
+    if phone_conflict {
+        out.conflicting.push(Field::Phone);
+    }
+    if phone.is_none() && c.phone_invalid {
+        out.invalid.push(Invalid {
+            field: Field::Phone,
+            reason: "format",
+        });
+        stated.push(Field::Phone);
+    }
+    out.fields.phone = phone;
+
+    let sms = if c.labelled_sms.is_empty() {
+        &c.sms
+    } else {
+        &c.labelled_sms
+    };
+    let (consent, sms_conflict) = first_distinct(sms);
+    out.fields.sms_consent = if sms_conflict { None } else { consent };
+
+    let addresses = if c.labelled_addresses.is_empty() {
+        &c.addresses
+    } else {
+        &c.labelled_addresses
+    };
+    let (addr, addr_conflict) = first_distinct(addresses);
+    if addr_conflict {
+        out.conflicting.push(Field::Address);
+    }
+    if addr.is_none() && c.address_invalid {
+        out.invalid.push(Invalid {
+            field: Field::Address,
+            reason: "format",
+        });
+        stated.push(Field::Address);
+    }
+    out.fields.address = addr;
+
+    for f in Field::ALL {
+        if out.fields.has(f) && f != Field::SmsConsent {
+            stated.push(f);
+        }
+    }
+    out.invalid.sort_by_key(|i| i.field);
+    out.stated = stated;
+    out
+}

@@ -1,0 +1,113 @@
+//! Phone numbers as people write them ("050-3672 541", "(09) 123 4567", "+358 40 757 1241"),
+//! validated with libphonenumber's data and given in E.164. Finland is the default region.
+
+use phonenumber::{country, Mode};
+use regex::Regex;
+use std::sync::LazyLock;
+
+static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+|\b00)\d[\d \-\(\)\./]{5,20}\d|\(?\b0\d{1,3}\)?[ \-\./]?\d[\d \-\./]{3,14}\d")
+        .expect("static regex")
+});
+
+/// A phone number found in text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhoneMention {
+    pub start: usize,
+    pub end: usize,
+    /// E.164 when valid.
+    pub e164: Option<String>,
+}
+
+impl std::fmt::Debug for PhoneMention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneMention")
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("valid", &self.e164.is_some())
+            .finish()
+    }
+}
+
+/// The number in E.164 when `written` is a valid phone number (Finland assumed without a
+/// country code).
+pub fn to_e164(written: &str) -> Option<String> {
+    let digits: String = written
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    if digits.len() < 6 || digits.len() > 16 {
+        return None;
+    }
+    let digits = match digits.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => digits,
+    };
+    let number = phonenumber::parse(Some(country::Id::FI), &digits).ok()?;
+    if !phonenumber::is_valid(&number) {
+        return None;
+    }
+    Some(number.format().mode(Mode::E164).to_string())
+}
+
+/// Phone-like digit runs in `text`, in order, each validated. `skip` lists byte ranges that are
+/// already something else (identity codes, year ranges).
+pub fn phone_mentions(text: &str, skip: &[(usize, usize)]) -> Vec<PhoneMention> {
+    let mut out = Vec::new();
+    for m in CANDIDATE.find_iter(text) {
+        if skip.iter().any(|&(s, e)| m.start() < e && m.end() > s) {
+            continue;
+        }
+        let written = m.as_str();
+        // Greedy runs may swallow a following number group; try shorter prefixes too.
+        let mut e164 = to_e164(written);
+        let mut end = m.end();
+        if e164.is_none() {
+            let mut cut = written.trim_end();
+            while let Some(i) = cut.rfind([' ', '-', '/', '.']) {
+                cut = cut[..i].trim_end();
+                if let Some(v) = to_e164(cut) {
+                    e164 = Some(v);
+                    end = m.start() + cut.len();
+                    break;
+                }
+            }
+        }
+        out.push(PhoneMention {
+            start: m.start(),
+            end,
+            e164,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finnish_writings_become_e164() {
+        for w in [
+            "050-3672 541",
+            "050 3672 541",
+            "0503672541",
+            "+358 50 3672541",
+            "+358-50-367 2541",
+            "+358503672541",
+            "00358 50 3672541",
+        ] {
+            assert_eq!(to_e164(w).as_deref(), Some("+358503672541"), "{w}");
+        }
+        assert_eq!(to_e164("(09) 123 4567").as_deref(), Some("+35891234567"));
+        assert_eq!(to_e164("12345"), None);
+    }
+
+    #[test]
+    fn found_in_text_but_not_in_codes() {
+        let t = "puh. 040-757 1241, henkilötunnus 131052-308T";
+        let found = phone_mentions(t, &[(t.find("1310").unwrap(), t.len())]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].e164.as_deref(), Some("+358407571241"));
+    }
+}

@@ -1,0 +1,606 @@
+//! Fields written as sentences: names ("Nimeni on…", "Jag heter…", "My daughter's name is…"),
+//! former names ("o.s.", "née", "f.d."), what is requested ("Pyydän saada…", "Jag begär…",
+//! "Please send me…"), SMS consent and the years of treatment with their context.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+use crate::request::vocab::{has_stem, normalise_label};
+
+/// A capitalised name word, hyphenated parts and apostrophes included, or a lowercase
+/// nobiliary particle that a capitalised word follows ("von Wright", "af Forselles").
+const NAME_WORD: &str = r"(?:\p{Lu}[\p{Ll}\p{Lu}'’]*(?:-\p{Lu}[\p{Ll}'’]*)*|(?:von|af|de|van|der|da|di|le|la|du)\s+\p{Lu}[\p{Ll}'’]*)";
+
+fn names_after(cue: &str) -> Regex {
+    // `(?i:…)` keeps the cue case-insensitive while the names must be capitalised.
+    Regex::new(&format!(
+        r"(?:^|[^\p{{L}}])(?i:{cue})\s*:?\s+(?P<n>{w}(?:\s+{w}){{0,5}})",
+        w = NAME_WORD
+    ))
+    .expect("static regex")
+}
+
+/// Who a name sentence is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    Writer,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamePart {
+    Full,
+    Surname,
+    First,
+    Former,
+}
+
+struct NameCue {
+    regex: Regex,
+    whose: Whose,
+    part: NamePart,
+}
+
+static NAME_CUES: LazyLock<Vec<NameCue>> = LazyLock::new(|| {
+    use NamePart::*;
+    use Whose::*;
+    let table: &[(&str, Whose, NamePart)] = &[
+        // Former names first: "entinen sukunimeni on X" also contains "sukunimeni on X".
+        (
+            r"entinen sukunimeni on|entiset sukunimeni ovat|aiempi sukunimeni on|omaa sukua|syntyjään|mitt tidigare efternamn är|mitt förra efternamn är|my former surname is|my previous surname is|my maiden name (?:is|was)|my birth name (?:is|was)",
+            Writer,
+            Former,
+        ),
+        (
+            r"(?:hänen )?entinen sukunimensä on|(?:hans|hennes) tidigare efternamn är|(?:his|her) former surname is|(?:his|her) maiden name (?:is|was)|(?:his|her) previous surname is",
+            Other,
+            Former,
+        ),
+        (
+            r"o\.\s?s\.|née|nee|f\.\s?d\.|född|ent\.|entinen sukunimi|entinen nimi|tidigare efternamn|tidigare namn|previously|formerly|former surname|born|syntynyt",
+            Writer,
+            Former,
+        ),
+        (
+            r"sukunimeni on|mitt efternamn är|my surname is|my family name is|my last name is",
+            Writer,
+            Surname,
+        ),
+        (
+            r"(?:hänen )?sukunimensä on|(?:hans|hennes|\p{L}+s) efternamn är|(?:his|her|\p{L}+'s) (?:surname|family name|last name) is",
+            Other,
+            Surname,
+        ),
+        (
+            r"etunimeni (?:on|ovat)|(?:mitt|mina) förnamn är|my first names? (?:is|are)|my given names? (?:is|are)",
+            Writer,
+            First,
+        ),
+        (
+            r"(?:hänen )?etunimensä (?:on|ovat)|(?:hans|hennes|\p{L}+s) förnamn är|(?:his|her|\p{L}+'s) (?:first|given) names? (?:is|are)",
+            Other,
+            First,
+        ),
+        (
+            r"nimeni on|minun nimeni on|olen|mitt namn är|jag heter|my name is|my full name is|i am|i'm|this is",
+            Writer,
+            Full,
+        ),
+        (
+            r"(?:\p{L}+ )?nimi on|nimensä on|kyseessä on(?: \p{Ll}+){0,2}|(?:hans|hennes|\p{L}+s) (?:fullständiga )?namn är|(?:his|her|\p{L}+'s) (?:full )?name is|(?:han|hon) heter|the client is|asiakas on",
+            Other,
+            Full,
+        ),
+    ];
+    table
+        .iter()
+        .map(|(cue, whose, part)| NameCue {
+            regex: names_after(cue),
+            whose: *whose,
+            part: *part,
+        })
+        .collect()
+});
+
+/// Words that are capitalised but never a person's name in these sentences.
+const NOT_NAMES: &[&str] = &[
+    "kela",
+    "kelan",
+    "kelalle",
+    "fpa",
+    "vastaamo",
+    "psykoterapiakeskus",
+    "psykoterapicentret",
+    "psychotherapy",
+    "helsinki",
+    "helsingin",
+    "finland",
+    "suomi",
+    "suomen",
+    "finnish",
+    "swedish",
+    "english",
+    "jag",
+    "hän",
+    "han",
+    "hon",
+    "he",
+    "she",
+    "i",
+    "minä",
+    "olen",
+    "the",
+    "a",
+    "an",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+];
+
+/// A name found in a sentence.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NameMention {
+    pub whose: Whose,
+    pub part: NamePart,
+    pub words: Vec<String>,
+}
+
+fn clean_words(raw: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut pending_particle: Option<&str> = None;
+    for w in raw.split_whitespace() {
+        let lower = w.to_lowercase();
+        if NOT_NAMES
+            .iter()
+            .any(|n| lower == *n || lower.starts_with("vastaamo"))
+        {
+            break;
+        }
+        if w.chars().next().is_some_and(char::is_lowercase) {
+            pending_particle = Some(w);
+            continue;
+        }
+        match pending_particle.take() {
+            Some(p) => words.push(format!("{p} {w}")),
+            None => words.push(w.to_string()),
+        }
+    }
+    words
+}
+
+/// Names stated in one sentence (or paragraph), in order.
+pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
+    let mut out: Vec<NameMention> = Vec::new();
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    for cue in NAME_CUES.iter() {
+        for caps in cue.regex.captures_iter(sentence) {
+            let Some(m) = caps.name("n") else { continue };
+            if taken.iter().any(|&(s, e)| m.start() < e && m.end() > s) {
+                continue;
+            }
+            let mut words = clean_words(m.as_str());
+            if cue.part == NamePart::Former {
+                words = former_list(m.as_str());
+            }
+            if words.is_empty() {
+                continue;
+            }
+            taken.push((m.start(), m.end()));
+            out.push(NameMention {
+                whose: cue.whose,
+                part: cue.part,
+                words,
+            });
+        }
+    }
+    out
+}
+
+/// "Korhonen ja Laine", "Korhonen, Laine": each former name on its own.
+pub fn former_list(value: &str) -> Vec<String> {
+    static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\s*(?:,|;|/|\s+(?:ja|och|and|sekä|samt|&)\s+)\s*").expect("static regex")
+    });
+    SPLIT
+        .split(value.trim())
+        .flat_map(|part| {
+            let w = clean_words(part);
+            if w.is_empty() {
+                None
+            } else {
+                Some(w.join(" "))
+            }
+        })
+        .collect()
+}
+
+static REQUEST_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[^\p{L}])(?:pyydän(?:\s+saada)?|pyydämme(?:\s+saada)?|haluaisin\s+saada|haluan\s+saada|haluaisin\s+pyytää|toivon\s+saavani|haluaisin\s+kopiot?|jag\s+begär(?:\s+att\s+få)?|jag\s+vill\s+få\s+ut|jag\s+vill\s+få|jag\s+vill\s+ha|jag\s+ber\s+(?:att\s+få|om)|jag\s+önskar(?:\s+få)?|i\s+would\s+like\s+to\s+(?:request|receive|obtain|get)|i'd\s+like\s+to\s+(?:request|receive|obtain)|please\s+send\s+me|please\s+provide(?:\s+me\s+with)?|i\s+am\s+requesting|i'm\s+requesting|i\s+(?:hereby\s+)?request|i\s+ask\s+for)\s+(?P<v>[^.!?\n]{3,300})",
+    )
+    .expect("static regex")
+});
+
+/// Where a requested-information phrase stops: the period, provider or reason that follows.
+static INFO_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s+(?:ajalta|siltä ajalta|ajanjaksolta|väliseltä ajalta|vuosilta|jolloin|från|hos|för perioden|under åren|under tiden|from|for the period|during|held by|kept by|since)\b|,\s|\s+(?:vastaamo|psykoterapi|psychotherapy)")
+        .expect("static regex")
+});
+
+/// A records word: without one the phrase is not what is requested ("make a request").
+const RECORD_WORDS: &[&str] = &[
+    "asiakirj",
+    "potilas",
+    "tiedo",
+    "tiedot",
+    "tietoj",
+    "tietoni",
+    "muistiinpan",
+    "kertomu",
+    "merkinn",
+    "kopio",
+    "terapia",
+    "journal",
+    "handling",
+    "uppgift",
+    "anteckning",
+    "kopi",
+    "record",
+    "notes",
+    "file",
+    "document",
+    "copy",
+    "copies",
+    "data",
+    "information",
+];
+const NOT_INFO_START: &[&str] = &[
+    "to make",
+    "make",
+    "tehdä",
+    "tietopyyn",
+    "a request",
+    "a data request",
+    "begäran",
+    "att göra",
+    "göra",
+];
+
+/// Words that name records outright; a phrase with one beats a phrase with only "tiedot".
+const STRONG_RECORD_WORDS: &[&str] = &[
+    "asiakirj",
+    "muistiinpan",
+    "kertomu",
+    "potilastie",
+    "potilastiedo",
+    "journal",
+    "anteckning",
+    "patientuppgift",
+    "record",
+    "notes",
+    "file",
+];
+
+/// How well a requested-information phrase names records: 2 outright, 1 vaguely.
+pub fn record_strength(phrase: &str) -> u8 {
+    let n = normalise_label(phrase);
+    if STRONG_RECORD_WORDS.iter().any(|w| n.contains(w)) {
+        2
+    } else {
+        1
+    }
+}
+
+/// The phrase after a request verb, when it names records.
+pub fn requested_information(sentence: &str) -> Option<String> {
+    for caps in REQUEST_CUE.captures_iter(sentence) {
+        let Some(v) = caps.name("v") else { continue };
+        let mut phrase = v.as_str();
+        if let Some(end) = INFO_END.find(phrase) {
+            phrase = &phrase[..end.start()];
+        }
+        let phrase = phrase.trim().trim_end_matches([',', ';', ':', ' ']);
+        let lower = phrase.to_lowercase();
+        if NOT_INFO_START.iter().any(|s| lower.starts_with(s)) {
+            continue;
+        }
+        let n = normalise_label(phrase);
+        if phrase.split_whitespace().count() > 20
+            || !RECORD_WORDS
+                .iter()
+                .any(|w| has_stem(&n, w) || n.contains(w))
+        {
+            continue;
+        }
+        return Some(phrase.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    None
+}
+
+/// Words that turn an SMS sentence into a refusal.
+const SMS_NEGATION: &[&str] = &[
+    " en ",
+    " ei ",
+    " älkää ",
+    " älä ",
+    " kiellän ",
+    " inte ",
+    " ej ",
+    " ingen ",
+    " inga ",
+    " not ",
+    " don't ",
+    " do not ",
+    " no ",
+    " never ",
+    " without ",
+];
+const SMS_WORDS: &[&str] = &[
+    "tekstiviest",
+    "sms",
+    "saapumisilmoitu",
+    "ankomstavi",
+    "avisering",
+    "text message",
+    "arrival notice",
+    "arrival notification",
+];
+
+/// Consent to an SMS arrival notice stated in a sentence: Some(true/false), or None when the
+/// sentence does not speak of it.
+pub fn sms_consent(sentence: &str) -> Option<bool> {
+    let n = normalise_label(sentence);
+    if !SMS_WORDS.iter().any(|w| has_stem(&n, w) || n.contains(w)) {
+        return None;
+    }
+    Some(!SMS_NEGATION.iter().any(|w| n.contains(w)))
+}
+
+/// Cue words for years in a sentence: treatment, or something else (death, birth).
+const TREATMENT_CUES: &[&str] = &[
+    "terap",
+    "asiakkaa",
+    "asiakas",
+    "hoido",
+    "hoito",
+    "hoidet",
+    "kävin",
+    "käyn",
+    "kävi",
+    "vastaanotolla",
+    "vuosina",
+    "vuonna",
+    "vuosien",
+    "käynn",
+    "klient",
+    "vård",
+    "behandl",
+    "terapi",
+    "gick",
+    "besök",
+    "åren",
+    "therapy",
+    "client",
+    "patient",
+    "treatment",
+    "treated",
+    "attended",
+    "sessions",
+    "visited",
+    "saw",
+    "between",
+    "during",
+    "from",
+    "vastaamo",
+    "psykoterap",
+    "psychotherap",
+];
+const OTHER_YEAR_CUES: &[&str] = &[
+    "kuol",
+    "menehty",
+    "edesmen",
+    "avled",
+    "gick bort",
+    "död",
+    "died",
+    "passed away",
+    "deceased",
+    "death",
+    "synty",
+    "född",
+    "born",
+    "päivä",
+    "dated",
+    "date",
+    "datum",
+];
+
+/// Words that introduce years of any kind: they never decide the context on their own.
+const WEAK_YEAR_CUES: &[&str] = &[
+    "vuonna", "vuosina", "vuosien", "åren", "år ", "between", "during", "from", "in ",
+];
+
+/// What the words before a year say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearContext {
+    Treatment,
+    Other,
+    Unknown,
+}
+
+/// Looks back from `at` in `sentence` for the nearest cue word.
+pub fn year_context(sentence: &str, at: usize) -> YearContext {
+    let before = &sentence[..at];
+    let words: Vec<&str> = before.split_whitespace().rev().take(10).collect();
+    for w in &words {
+        let n = normalise_label(w);
+        if OTHER_YEAR_CUES.iter().any(|c| has_stem(&n, c)) {
+            return YearContext::Other;
+        }
+        // "vuonna", "åren", "during" introduce any year, a death's as well as a treatment's.
+        if TREATMENT_CUES.iter().any(|c| has_stem(&n, c))
+            && !WEAK_YEAR_CUES.iter().any(|c| has_stem(&n, c))
+        {
+            return YearContext::Treatment;
+        }
+    }
+    // Phrases of two words ("passed away", "gick bort").
+    let tail = normalise_label(&words.iter().rev().copied().collect::<Vec<_>>().join(" "));
+    if OTHER_YEAR_CUES
+        .iter()
+        .any(|c| c.contains(' ') && tail.contains(c))
+    {
+        return YearContext::Other;
+    }
+    let whole = normalise_label(sentence);
+    if OTHER_YEAR_CUES.iter().any(|c| has_stem(&whole, c)) {
+        return YearContext::Other;
+    }
+    if TREATMENT_CUES.iter().any(|c| has_stem(&whole, c)) {
+        return YearContext::Treatment;
+    }
+    YearContext::Unknown
+}
+
+/// Splits a paragraph into sentences without breaking at abbreviations ("o.s.", "puh.").
+pub fn sentences(paragraph: &str) -> Vec<&str> {
+    const ABBREV: &[&str] = &[
+        "o.s", "f.d", "puh", "p", "tel", "tfn", "as", "bost", "esim", "mm", "ns", "nro", "n", "ca",
+        "ps", "s", "t", "ent", "lgh", "tn", "st", "mr", "mrs", "dr", "klo", "kl", "e.g", "i.e",
+        "no", "nr", "apt", "ap",
+    ];
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = paragraph.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if (c == b'.' || c == b'!' || c == b'?') && i + 1 < bytes.len() && bytes[i + 1] == b' ' {
+            let word_start = paragraph[..i]
+                .rfind(|ch: char| ch.is_whitespace() || ch == '(')
+                .map_or(0, |p| p + 1);
+            let word = paragraph[word_start..i].to_lowercase();
+            let single_upper = word.chars().count() == 1
+                && paragraph[word_start..i].chars().all(char::is_uppercase);
+            let next_upper = paragraph[i + 2..]
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_uppercase() || ch.is_ascii_digit());
+            if c != b'.' || (!ABBREV.contains(&word.as_str()) && !single_upper && next_upper) {
+                out.push(&paragraph[start..=i]);
+                start = i + 2;
+                i += 2;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if start < paragraph.len() {
+        out.push(&paragraph[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(sentence: &str) -> Vec<(Whose, NamePart, String)> {
+        name_mentions(sentence)
+            .into_iter()
+            .map(|m| (m.whose, m.part, m.words.join(" ")))
+            .collect()
+    }
+
+    #[test]
+    fn names_in_three_languages() {
+        use NamePart::*;
+        use Whose::*;
+        assert_eq!(
+            full("Olen Sinikka Ella Johanna Ahonen ja henkilötunnukseni on 110800A2642."),
+            vec![(Writer, Full, "Sinikka Ella Johanna Ahonen".into())]
+        );
+        assert_eq!(
+            full("Nimeni on Anna Virtanen (o.s. Korhonen)."),
+            vec![
+                (Writer, Former, "Korhonen".into()),
+                (Writer, Full, "Anna Virtanen".into())
+            ]
+        );
+        assert_eq!(
+            full("Min dotters namn är Emma Lind."),
+            vec![(Other, Full, "Emma Lind".into())]
+        );
+        assert_eq!(
+            full("Tyttäreni nimi on Emma Virtanen."),
+            vec![(Other, Full, "Emma Virtanen".into())]
+        );
+        assert_eq!(
+            full("My surname is Smith."),
+            vec![(Writer, Surname, "Smith".into())]
+        );
+        assert_eq!(
+            full("Etunimeni ovat Matti Juhani."),
+            vec![(Writer, First, "Matti Juhani".into())]
+        );
+        assert!(full("Olen Vastaamon entinen asiakas.").is_empty());
+        assert!(full("I am writing to make a request.").is_empty());
+    }
+
+    #[test]
+    fn requested_information_phrases() {
+        assert_eq!(
+            requested_information("Pyydän saada terapiakäyntieni muistiinpanot ajalta, jolloin olin Vastaamon asiakkaana.").as_deref(),
+            Some("terapiakäyntieni muistiinpanot")
+        );
+        assert_eq!(
+            requested_information("Jag begär mina journalhandlingar från Vastaamo.").as_deref(),
+            Some("mina journalhandlingar")
+        );
+        assert_eq!(
+            requested_information("Please send me a copy of my patient records.").as_deref(),
+            Some("a copy of my patient records")
+        );
+        assert_eq!(
+            requested_information("I would like to make a request for information."),
+            None
+        );
+    }
+
+    #[test]
+    fn sms_and_year_context() {
+        assert_eq!(
+            sms_consent("Saapumisilmoituksen saa lähettää tekstiviestillä."),
+            Some(true)
+        );
+        assert_eq!(
+            sms_consent("En halua saapumisilmoitusta tekstiviestinä."),
+            Some(false)
+        );
+        assert_eq!(
+            sms_consent("Please do not send SMS notifications."),
+            Some(false)
+        );
+        assert_eq!(sms_consent("Kiitos."), None);
+        let s = "Äitini kuoli vuonna 2022.";
+        assert_eq!(year_context(s, s.find("2022").unwrap()), YearContext::Other);
+        let s = "Kävin terapiassa vuosina 2015-2018.";
+        assert_eq!(
+            year_context(s, s.find("2015").unwrap()),
+            YearContext::Treatment
+        );
+    }
+
+    #[test]
+    fn sentences_keep_abbreviations() {
+        assert_eq!(
+            sentences("Olen Anna Virtanen (o.s. Korhonen). Puh. 040 123. Kiitos."),
+            vec![
+                "Olen Anna Virtanen (o.s. Korhonen).",
+                "Puh. 040 123.",
+                "Kiitos."
+            ]
+        );
+    }
+}

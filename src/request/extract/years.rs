@@ -1,0 +1,135 @@
+//! Treatment years as people write them: single years, ranges with any dash or words
+//! ("vuosina 2015–2018", "åren 2015–2016", "from 2016 to 2018"), and lists
+//! ("2013 and 2017"). Years inside dates ("26.10.2026", "26 October 2026") are not years of
+//! treatment and are skipped.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Dates whose year must not be read as a treatment year.
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b\d{1,2}\s*[./]\s*\d{1,2}\s*[./]\s*(?:19|20)\d{2}\b
+      | \b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b
+      | \b\d{1,2}\.?\s+(?:(?:tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu)kuuta|jan(?:uari|uary)?|feb(?:ruari|ruary)?|mar(?:s|ch)?|apr(?:il)?|maj|may|jun[ie]?|jul[iy]?|aug(?:usti|ust)?|sep(?:tember)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+(?:19|20)\d{2}\b
+      | \b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}\b
+        ",
+    )
+    .expect("static regex")
+});
+
+/// A year or a range of years, with the words that join ranges and lists in three languages.
+static YEAR_EXPR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        (?:\b(?:from|vuodesta|från|mellan|between)\s+)?
+        \b(?P<a>(?:18|19|20)\d{2})\b
+        (?:
+            \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?P<b>(?:18|19|20)\d{2}|\d{2})\b
+          | \s+(?:to|till|until|through|vuoteen|and|och|ja)\s+(?P<c>(?:18|19|20)\d{2})\b(?:\s*(?:välillä|väliltä|asti|saakka))?
+        )?",
+    )
+    .expect("static regex")
+});
+
+/// A year expression: the years it names and where it stood in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearMention {
+    pub start: usize,
+    pub end: usize,
+    pub years: Vec<i32>,
+    /// Written as a range ("2015–2018"): the ends were stated explicitly.
+    pub range: bool,
+}
+
+/// Ranges longer than this are not expanded (a typo like "2016–2061" must not become 45 years).
+const MAX_RANGE: i32 = 30;
+
+/// Every year expression in `text` outside dates, in order.
+pub fn year_mentions(text: &str) -> Vec<YearMention> {
+    let dates: Vec<(usize, usize)> = DATE.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    let in_date = |s: usize, e: usize| dates.iter().any(|&(ds, de)| s < de && e > ds);
+    let mut out = Vec::new();
+    for caps in YEAR_EXPR.captures_iter(text) {
+        let whole = caps.get(0).expect("group 0");
+        let a_m = caps.name("a").expect("year group");
+        if in_date(a_m.start(), a_m.end()) {
+            continue;
+        }
+        let Ok(a) = a_m.as_str().parse::<i32>() else {
+            continue;
+        };
+        let b = caps
+            .name("b")
+            .or_else(|| caps.name("c"))
+            .and_then(|m| m.as_str().parse::<i32>().ok())
+            .map(|b| if b < 100 { a / 100 * 100 + b } else { b });
+        let joined_by_and = caps.name("c").is_some_and(|_| {
+            let w = whole.as_str().to_lowercase();
+            (w.contains(" and ") || w.contains(" och ") || w.contains(" ja "))
+                && !w.starts_with("between")
+                && !w.starts_with("mellan")
+        });
+        let (years, range) = match b {
+            Some(b) if joined_by_and => (vec![a, b], false),
+            Some(b) if b > a && b - a <= MAX_RANGE => ((a..=b).collect(), true),
+            Some(b) if b == a => (vec![a], false),
+            // A backwards or absurd range is still two stated years; the caller validates.
+            Some(b) => (vec![a, b], true),
+            None => (vec![a], false),
+        };
+        out.push(YearMention {
+            start: whole.start(),
+            end: whole.end(),
+            years,
+            range,
+        });
+    }
+    out
+}
+
+/// All years stated in a field value ("2013 and 2017", "2015–2017"), sorted and unique.
+pub fn years_in_value(value: &str) -> Vec<i32> {
+    let mut years: Vec<i32> = year_mentions(value)
+        .into_iter()
+        .flat_map(|m| m.years)
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    years
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_lists_and_words() {
+        assert_eq!(years_in_value("2015–2017"), vec![2015, 2016, 2017]);
+        assert_eq!(years_in_value("2015 - 2016"), vec![2015, 2016]);
+        assert_eq!(years_in_value("vuosina 2016-2018"), vec![2016, 2017, 2018]);
+        assert_eq!(years_in_value("from 2016 to 2018"), vec![2016, 2017, 2018]);
+        assert_eq!(
+            years_in_value("between 2016 and 2018"),
+            vec![2016, 2017, 2018]
+        );
+        assert_eq!(years_in_value("2013 and 2017"), vec![2013, 2017]);
+        assert_eq!(years_in_value("2016, 2017 ja 2019"), vec![2016, 2017, 2019]);
+        assert_eq!(years_in_value("2015–17"), vec![2015, 2016, 2017]);
+        assert_eq!(years_in_value("åren 2015–2016"), vec![2015, 2016]);
+        assert_eq!(
+            years_in_value("vuodesta 2014 vuoteen 2016"),
+            vec![2014, 2015, 2016]
+        );
+    }
+
+    #[test]
+    fn dates_are_not_years() {
+        assert!(years_in_value("Päiväys: 26.10.2026").is_empty());
+        assert!(years_in_value("Date: 26 October 2026").is_empty());
+        assert!(years_in_value("2026-10-26").is_empty());
+        assert!(years_in_value("15. lokakuuta 2026").is_empty());
+        assert_eq!(years_in_value("2.2.2026 ja vuonna 2017"), vec![2017]);
+    }
+}

@@ -1,0 +1,47 @@
+//! The rules extraction and the decision follow: which fields are required, which service
+//! providers exist (with the aliases people write) and the size limit. Built from the validated
+//! configuration by the `config` layer; the core never reads a file.
+
+use crate::request::model::Field;
+
+/// A service provider as configured: the canonical name that appears in requests, the names
+/// people actually write, and the organisation that discloses its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub canonical: String,
+    pub aliases: Vec<String>,
+    pub organisation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Required fields in the contract's order.
+    pub required: Vec<Field>,
+    pub providers: Vec<Provider>,
+    /// Messages larger than this are not parsed (`too_large`).
+    pub max_message_bytes: usize,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            required: Field::DEFAULT_REQUIRED.to_vec(),
+            providers: vec![Provider {
+                canonical: "Psykoterapiakeskus Vastaamo".into(),
+                aliases: [
+                    "Vastaamo",
+                    "Vastaamo Oy",
+                    "Psykoterapiakeskus Vastaamo Oy",
+                    "Psykoterapicentret Vastaamo",
+                    "Psychotherapy Centre Vastaamo",
+                    "Vastaamo psychotherapy centre",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+                organisation: "helsinki".into(),
+            }],
+            max_message_bytes: 25 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,582 @@
+//! The words people write, in Finnish, Swedish and English, as data: form labels and the cue
+//! words that prose extraction and the review decision look for. Extraction code refers to
+//! these tables instead of scattering literals, so a new label spelling is one line here.
+//!
+//! Stems match at the start of a word of the lower-cased text ("puhelin" matches
+//! "puhelinnumero"); a stem with a space matches a phrase.
+
+/// What a form label or list label asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelKind {
+    Surname,
+    FirstNames,
+    /// A whole name; `surname_first` when the label says the surname comes first.
+    FullName {
+        surname_first: bool,
+    },
+    FormerNames,
+    PersonalId,
+    RequestedInformation,
+    ServiceProvider,
+    TreatmentYears,
+    ProviderAndYears,
+    Phone,
+    SmsConsent,
+    Address,
+    Street,
+    PostalCodeAndOffice,
+    PostalCode,
+    PostOffice,
+    /// The person filling in the form when it is not the client.
+    RequesterName,
+    Relation,
+    /// Free text ("Lisätietoja"): read as prose.
+    Additional,
+    /// Date, signature, place: never a field.
+    Ignored,
+}
+
+/// Label rules in priority order: the first rule whose every stem group matches wins.
+/// Each rule is (kind, groups); a group matches when any of its stems matches.
+type Rule = (LabelKind, &'static [&'static [&'static str]]);
+
+const FORMER: &[&str] = &[
+    "entinen",
+    "entiset",
+    "aiempi",
+    "aiemmat",
+    "aikaisempi",
+    "aikaisemmat",
+    "syntymänimi",
+    "omaa sukua",
+    "tidigare",
+    "före detta",
+    "former",
+    "previous",
+    "maiden",
+    "birth name",
+    "earlier name",
+    "other names",
+    "född",
+];
+const SURNAME: &[&str] = &[
+    "sukunimi",
+    "sukunimet",
+    "efternamn",
+    "släktnamn",
+    "surname",
+    "family name",
+    "last name",
+];
+const FIRST: &[&str] = &[
+    "etunimi",
+    "etunimet",
+    "förnamn",
+    "tilltalsnamn",
+    "first name",
+    "given name",
+    "forename",
+    "christian name",
+];
+const YEARS: &[&str] = &[
+    "hoitovuo",
+    "hoitoaika",
+    "hoitoajan",
+    "hoitojakso",
+    "hoidon ajankohta",
+    "käyntivuo",
+    "asiakkuusvuo",
+    "vuosi",
+    "vuodet",
+    "vuosina",
+    "ajankohta",
+    "vårdår",
+    "vårdtid",
+    "behandlingsår",
+    "år ",
+    "årtal",
+    "tidpunkt",
+    "period ",
+    "year ",
+    "years ",
+    "when ",
+    "treatment period",
+    "dates of treatment",
+];
+const PROVIDER: &[&str] = &[
+    "palveluntuottaja",
+    "palveluntarjoaja",
+    "hoitopaikka",
+    "hoitolaitos",
+    "terapiapaikka",
+    "terapiakeskus",
+    "yksikkö",
+    "tjänsteproducent",
+    "tjänsteleverantör",
+    "vårdgivare",
+    "vårdenhet",
+    "vårdinrättning",
+    "serviceproducent",
+    "service provider",
+    "provider",
+    "healthcare provider",
+    "care provider",
+    "clinic",
+    "therapy centre",
+    "therapy center",
+];
+const PERSONAL_ID: &[&str] = &[
+    "henkilötunnus",
+    "henkilötunnukse",
+    "hetu ",
+    "htun ",
+    "personbeteckning",
+    "personnummer",
+    "identity code",
+    "identity number",
+    "id code",
+    "id number",
+    "personal id",
+    "national id",
+    "social security",
+];
+const POSTAL_CODE: &[&str] = &[
+    "postinumero",
+    "postinro",
+    "postnummer",
+    "postal code",
+    "post code",
+    "postcode",
+    "zip ",
+];
+const POST_OFFICE: &[&str] = &[
+    "postitoimipaikka",
+    "toimipaikka",
+    "postitoimipaikk",
+    "postanstalt",
+    "postort",
+    "post office",
+    "post town",
+    "city ",
+    "town ",
+    "kaupunki",
+    "paikkakunta",
+    "kunta ",
+    "ort ",
+];
+const STREET: &[&str] = &[
+    "lähiosoite",
+    "katuosoite",
+    "jakeluosoite",
+    "gatuadress",
+    "utdelningsadress",
+    "street",
+    "katu",
+];
+const ADDRESS: &[&str] = &[
+    "osoite",
+    "osoitteet",
+    "postiosoite",
+    "kotiosoite",
+    "adress",
+    "postadress",
+    "address",
+    "mailing address",
+];
+const PHONE: &[&str] = &[
+    "puhelin",
+    "puh ",
+    "matkapuhelin",
+    "gsm ",
+    "kännykkä",
+    "telefon",
+    "tfn",
+    "tel ",
+    "phone",
+    "mobile",
+    "mobil ",
+    "cell ",
+    "telephone",
+    "puhelinnumero",
+];
+const SMS: &[&str] = &[
+    "tekstiviest",
+    "sms",
+    "saapumisilmoitu",
+    "ankomstavi",
+    "avisering",
+    "text message",
+    "arrival notice",
+    "arrival notification",
+    "textmeddelande",
+];
+const REQUESTED: &[&str] = &[
+    "pyydet",
+    "pyydett",
+    "pyydän",
+    "pyydän",
+    "mitä tieto",
+    "tiedot joita",
+    "tarvittavat tiedot",
+    "haettavat",
+    "begärd",
+    "begärs",
+    "vilka uppgift",
+    "uppgifter som begärs",
+    "önskade uppgift",
+    "requested",
+    "information requested",
+    "records requested",
+    "what information",
+    "which records",
+    "what records",
+    "documents requested",
+];
+const REQUESTER: &[&str] = &[
+    "hakija",
+    "hakijan",
+    "täyttäjä",
+    "täyttäjän",
+    "pyytäjä",
+    "pyytäjän",
+    "asiamies",
+    "sökande",
+    "sökandens",
+    "ifylld av",
+    "ombud",
+    "requester",
+    "requester's",
+    "applicant",
+    "applicant's",
+    "completed by",
+    "filled in by",
+    "representative",
+];
+const RELATION: &[&str] = &[
+    "suhde",
+    "sukulaisuus",
+    "relation",
+    "relationship",
+    "förhållande",
+    "släktskap",
+];
+const NAME: &[&str] = &["nimi", "nimet ", "namn ", "name", "names"];
+const ADDITIONAL: &[&str] = &[
+    "lisätiedot",
+    "lisätieto",
+    "lisätietoja",
+    "muuta",
+    "huomautu",
+    "tilläggsuppgift",
+    "övrigt",
+    "övriga",
+    "additional",
+    "other information",
+    "comments",
+    "notes",
+];
+const IGNORED: &[&str] = &[
+    "päiväys",
+    "päivämäärä",
+    "pvm",
+    "allekirjoitus",
+    "paikka",
+    "date",
+    "datum",
+    "signature",
+    "underskrift",
+    "ort och datum",
+    "place ",
+    "sign ",
+];
+const AND: &[&str] = &[" ja ", " och ", " and ", " & ", " / "];
+
+const RULES: &[Rule] = &[
+    (LabelKind::Ignored, &[IGNORED]),
+    (LabelKind::FormerNames, &[FORMER]),
+    (LabelKind::ProviderAndYears, &[PROVIDER, YEARS]),
+    (LabelKind::PostalCodeAndOffice, &[POSTAL_CODE, POST_OFFICE]),
+    (LabelKind::PostalCode, &[POSTAL_CODE]),
+    (LabelKind::PostOffice, &[POST_OFFICE]),
+    (LabelKind::Street, &[STREET]),
+    (LabelKind::Address, &[ADDRESS]),
+    (LabelKind::PersonalId, &[PERSONAL_ID]),
+    (LabelKind::SmsConsent, &[SMS]),
+    (LabelKind::Phone, &[PHONE]),
+    (LabelKind::ServiceProvider, &[PROVIDER]),
+    (LabelKind::TreatmentYears, &[YEARS]),
+    (LabelKind::RequesterName, &[REQUESTER, NAME]),
+    (LabelKind::Relation, &[RELATION]),
+    (LabelKind::Surname, &[SURNAME]),
+    (LabelKind::FirstNames, &[FIRST]),
+    (
+        LabelKind::FullName {
+            surname_first: false,
+        },
+        &[NAME],
+    ),
+    (LabelKind::RequestedInformation, &[REQUESTED]),
+    (LabelKind::Additional, &[ADDITIONAL]),
+];
+
+/// Lower-cases and reduces punctuation to spaces, padded so stems match at word starts.
+pub fn normalise_label(label: &str) -> String {
+    let mut out = String::with_capacity(label.len() + 2);
+    out.push(' ');
+    let mut last_space = true;
+    for c in label.chars().flat_map(char::to_lowercase) {
+        let keep = c.is_alphanumeric() || c == '\'' || c == '’' || c == '&' || c == '/';
+        if keep {
+            out.push(if c == '’' { '\'' } else { c });
+            last_space = false;
+        } else if !last_space {
+            out.push(' ');
+            last_space = true;
+        }
+    }
+    if !last_space {
+        out.push(' ');
+    }
+    out
+}
+
+/// True when `stem` starts a word of `normalised` (from [`normalise_label`] or
+/// [`normalise_label`]-like text padded with spaces).
+pub fn has_stem(normalised: &str, stem: &str) -> bool {
+    let mut from = 0;
+    while let Some(pos) = normalised[from..].find(stem) {
+        let at = from + pos;
+        if at == 0 || normalised[..at].ends_with(' ') || stem.starts_with(' ') {
+            return true;
+        }
+        from = at + stem.len().max(1);
+        while from < normalised.len() && !normalised.is_char_boundary(from) {
+            from += 1;
+        }
+        if from >= normalised.len() {
+            break;
+        }
+    }
+    false
+}
+
+fn any_stem(normalised: &str, stems: &[&str]) -> bool {
+    stems.iter().any(|s| has_stem(normalised, s))
+}
+
+/// Classifies a label as written. `None` for text that is not a label we know.
+pub fn classify_label(label: &str) -> Option<LabelKind> {
+    let n = normalise_label(label);
+    if n.trim().is_empty() || n.split_whitespace().count() > 9 {
+        return None;
+    }
+    for (kind, groups) in RULES {
+        if groups.iter().all(|g| any_stem(&n, g)) {
+            // "Palveluntuottaja ja hoitovuosi" needs the two halves joined by "and".
+            if *kind == LabelKind::ProviderAndYears && !AND.iter().any(|a| n.contains(a)) {
+                continue;
+            }
+            if let LabelKind::FullName { .. } = kind {
+                return Some(LabelKind::FullName {
+                    surname_first: surname_first(&n),
+                });
+            }
+            return Some(*kind);
+        }
+    }
+    None
+}
+
+/// "Nimi (sukunimi, etunimet)": the label names the surname before the first names.
+fn surname_first(n: &str) -> bool {
+    let s = SURNAME.iter().filter_map(|s| n.find(s)).min();
+    let f = FIRST.iter().filter_map(|s| n.find(s)).min();
+    matches!((s, f), (Some(s), Some(f)) if s < f) || matches!((s, f), (Some(_), None))
+}
+
+/// Headings that open the requester's part of a form ("5. HAKIJA, JOS ERI KUIN ASIAKAS").
+pub fn is_requester_heading(text: &str) -> bool {
+    any_stem(&normalise_label(text), REQUESTER)
+}
+
+/// Words that mark a yes or a no in a form value or a check-box caption.
+pub const YES: &[&str] = &[
+    "kyllä",
+    "joo",
+    "ja",
+    "yes",
+    "saa",
+    "sallitaan",
+    "får",
+    "ok",
+    "x",
+];
+pub const NO: &[&str] = &["ei", "nej", "no", "inte", "ej", "not", "en"];
+
+/// Words that say the writer is not asking for their own records.
+pub const ON_BEHALF: &[&str] = &[
+    "puolesta",
+    "puolestaan",
+    "huoltaja",
+    "huoltajana",
+    "valtakirja",
+    "valtakirjalla",
+    "valtuutta",
+    "valtuuttanut",
+    "edunvalvoja",
+    "alaikäi",
+    "asiamies",
+    "räkning",
+    "vårdnadshavare",
+    "fullmakt",
+    "minderårig",
+    "god man",
+    "intressebevakare",
+    "on behalf",
+    "guardian",
+    "power of attorney",
+    "authorised me",
+    "authorized me",
+    "a minor",
+    "proxy",
+    "tyttäreni",
+    "poikani",
+    "lapseni",
+    "puolisoni",
+    "vaimoni",
+    "mieheni",
+    "äitini",
+    "isäni",
+    "veljeni",
+    "siskoni",
+    "sisareni",
+    "min dotter",
+    "min son",
+    "mitt barn",
+    "min make",
+    "min maka",
+    "min fru",
+    "min man",
+    "min mor",
+    "min far",
+    "min mamma",
+    "min pappa",
+    "min bror",
+    "min syster",
+    "my daughter",
+    "my son",
+    "my child",
+    "my wife",
+    "my husband",
+    "my spouse",
+    "my partner",
+    "my mother",
+    "my father",
+    "my mum",
+    "my mom",
+    "my dad",
+    "my brother",
+    "my sister",
+];
+
+/// Words that say the client has died.
+pub const DECEASED: &[&str] = &[
+    "kuoli",
+    "kuollut",
+    "kuolleen",
+    "kuolema",
+    "kuolinpes",
+    "menehtyi",
+    "menehtynyt",
+    "edesmen",
+    "vainaja",
+    "poismen",
+    "avled",
+    "avliden",
+    "avlidne",
+    "gick bort",
+    "död",
+    "dödsbo",
+    "bortgång",
+    "died",
+    "passed away",
+    "deceased",
+    "late father",
+    "late mother",
+    "death",
+    "estate of",
+];
+
+/// True when any stem of `stems` starts a word (or phrase) of `text`.
+pub fn mentions(text: &str, stems: &[&str]) -> bool {
+    any_stem(&normalise_label(text), stems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_in_three_languages() {
+        use LabelKind::*;
+        let cases = [
+            ("Sukunimi", Surname),
+            ("Sukunimi (nykyinen)", Surname),
+            ("Efternamn", Surname),
+            ("Family name", Surname),
+            ("Etunimet", FirstNames),
+            ("First name(s)", FirstNames),
+            ("Förnamn", FirstNames),
+            ("Entinen sukunimi", FormerNames),
+            ("Tidigare namn", FormerNames),
+            ("Previous names", FormerNames),
+            ("Henkilötunnus (HETU)", PersonalId),
+            ("Personal ID code (HETU)", PersonalId),
+            ("Personbeteckning", PersonalId),
+            ("Mitä tietoja pyydetään", RequestedInformation),
+            ("Begärda uppgifter", RequestedInformation),
+            ("Information requested", RequestedInformation),
+            ("Palveluntuottaja ja hoitovuodet", ProviderAndYears),
+            ("Service provider and year of treatment", ProviderAndYears),
+            ("Tjänsteproducent och vårdår", ProviderAndYears),
+            ("Palveluntuottaja", ServiceProvider),
+            ("Hoitovuosi", TreatmentYears),
+            ("Year(s) of treatment", TreatmentYears),
+            ("Vårdår", TreatmentYears),
+            ("Puhelin", Phone),
+            ("Telefonnummer", Phone),
+            ("Tekstiviestilupa", SmsConsent),
+            ("SMS-avisering får skickas", SmsConsent),
+            ("Postiosoite", Address),
+            ("Home address", Address),
+            ("Lähiosoite", Street),
+            ("Gatuadress", Street),
+            ("Postinumero ja -toimipaikka", PostalCodeAndOffice),
+            ("Postal code and post office", PostalCodeAndOffice),
+            ("Postinumero", PostalCode),
+            ("Postanstalt", PostOffice),
+            ("Päiväys", Ignored),
+            ("Lisätietoja", Additional),
+            ("Hakijan nimi", RequesterName),
+            ("Suhde asiakkaaseen", Relation),
+        ];
+        for (label, kind) in cases {
+            assert_eq!(classify_label(label), Some(kind), "{label}");
+        }
+        assert_eq!(
+            classify_label("Nimi (sukunimi, etunimet)"),
+            Some(FullName {
+                surname_first: true
+            })
+        );
+        assert_eq!(
+            classify_label("Name"),
+            Some(FullName {
+                surname_first: false
+            })
+        );
+        assert_eq!(classify_label("Hei"), None);
+        assert_eq!(classify_label("Tietopyyntö"), None);
+        assert_eq!(classify_label("1. ASIAKKAAN TIEDOT"), None);
+    }
+}
