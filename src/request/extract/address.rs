@@ -21,7 +21,7 @@ impl std::fmt::Debug for Address {
 
 /// Postal code and post office: "00100 Helsinki", "FI-00100 HELSINKI", "33180 TAMPERE".
 static CODE_OFFICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b(?:FI|SF|AX)\s*-\s*)?\b(?P<code>\d{5})\b[ \t]*,?[ \t]*(?P<office>\p{Lu}[\p{L}\-']*)?")
+    Regex::new(r"(?:\b(?:FI|SF|AX)\s*-\s*)?\b(?P<code>\d{5})\b[ \t]*,?[ \t]*\n?[ \t]*(?P<office>\p{Lu}[\p{L}\-']*)?")
         .expect("static regex")
 });
 
@@ -31,7 +31,7 @@ static STREET: LazyLock<Regex> = LazyLock::new(|| {
         r"(?x)
         (?P<street>
           \p{Lu}[\p{L}\.\-']*
-          (?:\s+(?:\p{Lu}[\p{L}\.\-']*|(?:tie|katu|kuja|polku|väylä|valtatie|puistotie|raitti|rinne|ranta|gata|gatan|väg|vägen|allé|gränd|stig|road|street|avenue|lane)\b)){0,3}
+          (?:\s+(?:\p{Lu}[\p{L}\.\-']*|\p{Ll}*(?:tie|katu|kuja|polku|väylä|raitti|rinne|ranta|kaari|piha|tori|aukio|gata|gatan|väg|vägen|allé|gränd|stig|road|street|avenue|lane)\b)){0,3}
           \s+\d{1,4}(?:\s*[-–]\s*\d{1,4})?\p{L}?
           (?:\s+(?:(?i:as|as\.|asunto|bost\.?|lgh\.?|apt\.?|h\.?|rappu|trappa|lägenhet)\s*\d{1,4}\p{Ll}?|\p{Lu}\b\s*\d{0,4}\p{Ll}?|\d{1,4}\p{Ll}?)){0,2}
         )\s*\.?\s*$",

@@ -47,6 +47,12 @@ fn is_ticked(mark: &str) -> bool {
 
 /// Splits "Label: value" (any separator). The label must be one we know.
 fn split_label(text: &str) -> Option<(LabelKind, String)> {
+    split_label_sep(text).map(|(k, v, _)| (k, v))
+}
+
+/// As [`split_label`], also telling whether the value may continue on the lines below: only
+/// after a colon (a label on its own line); a form row with dot leaders that is empty is empty.
+fn split_label_sep(text: &str) -> Option<(LabelKind, String, bool)> {
     let body = match BULLET.find(text) {
         Some(m) => &text[m.end()..],
         None => text.trim_start(),
@@ -63,11 +69,18 @@ fn split_label(text: &str) -> Option<(LabelKind, String)> {
         Some(':' | '\t' | '?' | '.')
     );
     let words = label.split_whitespace().count();
-    if label.chars().any(|c| c.is_ascii_digit()) || words > if weak { 5 } else { 9 } {
+    // A sentence that happens to end in a colon ("… per sms. Mina kontaktuppgifter:") is
+    // prose, not a label.
+    let sentence_inside = label.contains(". ") || label.contains("! ") || label.contains(", ");
+    if label.chars().any(|c| c.is_ascii_digit())
+        || sentence_inside
+        || words > if weak { 5 } else { 7 }
+    {
         return None;
     }
     let kind = classify_label(label)?;
-    Some((kind, body[m.end()..].trim().to_string()))
+    let may_continue = m.as_str().trim() == ":";
+    Some((kind, body[m.end()..].trim().to_string(), may_continue))
 }
 
 /// A heading: a form's section title ("1. ASIAKKAAN TIEDOT", "CLIENT", "TÄYTTÄJÄ (jos …)").
@@ -124,13 +137,17 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
             i += 1;
             continue;
         }
-        if let Some((kind, value)) = split_label(&line.text) {
+        if let Some((kind, value, may_continue)) = split_label_sep(&line.text) {
             flush(&mut paragraph, c);
-            let (values, next) = continuation(lines, i, value);
-            if !values.iter().all(|v| v.trim().is_empty()) || values.is_empty() {
-                // nothing
-            }
+            let own_line = value.trim().is_empty() && may_continue;
+            let (values, next) = continuation(lines, i, value, own_line, kind);
             apply(kind, &values, requester_section, c, matcher);
+            if own_line && kind != LabelKind::Additional {
+                // Lines under a label on its own line often go on into prose ("87400 KAJAANI
+                // Mitt telefonnummer är …"): read them as prose too.
+                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+                c.prose(&refs, matcher);
+            }
             i = next;
             continue;
         }
@@ -149,7 +166,11 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
                 continue;
             }
         }
-        if is_heading(&line.text) {
+        // A section title stands after a blank line (or a rule); an upper-case word inside a
+        // paragraph ("00530\nHELSINGFORS.") is part of it.
+        let after_break =
+            i == 0 || lines[i - 1].is_blank() || UNDERLINE.is_match(&lines[i - 1].text);
+        if after_break && is_heading(&line.text) && !line.text.trim_end().ends_with('.') {
             flush(&mut paragraph, c);
             c.form_features += 1;
             requester_section = is_requester_heading(&line.text);
@@ -161,9 +182,10 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
                 // indented lines below it as its value.
                 let mut j = i + 1;
                 let mut values = Vec::new();
+                // Indentation is often lost (HTML mail), so any plain lines below count.
                 while j < lines.len()
                     && !lines[j].is_blank()
-                    && lines[j].indent > line.indent
+                    && !is_heading(&lines[j].text)
                     && split_label(&lines[j].text).is_none()
                     && CHECKBOX.find(&lines[j].text).is_none()
                 {
@@ -187,9 +209,14 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
 
 /// The value of a label: its own line's rest, then indented continuation lines (or, for a label
 /// on its own line, the lines below it up to the next label or blank line).
-fn continuation(lines: &[Line], at: usize, first: String) -> (Vec<String>, usize) {
+fn continuation(
+    lines: &[Line],
+    at: usize,
+    first: String,
+    own_line: bool,
+    kind: LabelKind,
+) -> (Vec<String>, usize) {
     let label_indent = lines[at].indent;
-    let own_line = first.trim().is_empty();
     let mut values = Vec::new();
     if !own_line {
         values.push(first);
@@ -197,11 +224,28 @@ fn continuation(lines: &[Line], at: usize, first: String) -> (Vec<String>, usize
     let mut j = at + 1;
     while j < lines.len() {
         let l = &lines[j];
-        if l.is_blank() || split_label(&l.text).is_some() || is_heading(&l.text) {
+        if l.is_blank()
+            || split_label(&l.text).is_some()
+            || is_heading(&l.text)
+            || CHECKBOX
+                .find(&l.text)
+                .is_some_and(|m| m.start() <= l.indent + 2)
+        {
             break;
         }
-        let indented = l.indent > label_indent;
-        if indented || (own_line && values.is_empty()) {
+        // HTML mail loses indentation: an address's "00100 HELSINKI" line still belongs to it.
+        // A value that ends in a comma goes on on the next line (hard-wrapped mail).
+        let wrapped = values.last().is_some_and(|v| v.trim_end().ends_with(','));
+        let indented = wrapped
+            || l.indent > label_indent
+            || (kind == LabelKind::Address
+                && values.len() == 1
+                && address::code_and_office(&l.text).is_some_and(|_| {
+                    l.text
+                        .trim_start()
+                        .starts_with(|ch: char| ch.is_ascii_digit())
+                }));
+        if indented || own_line {
             values.push(l.text.trim().to_string());
             j += 1;
             continue;
@@ -224,6 +268,7 @@ fn apply(
         return;
     }
     let clean = joined.trim_end_matches(['.', ',', ';']).trim().to_string();
+    c.labelled_rows += 1;
     c.note_cues(&joined);
     match kind {
         LabelKind::Surname | LabelKind::FirstNames | LabelKind::FullName { .. }

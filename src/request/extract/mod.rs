@@ -91,6 +91,7 @@ struct Collector {
     requester_named: bool,
     relation_stated: bool,
     form_features: usize,
+    labelled_rows: usize,
     on_behalf: bool,
     deceased: bool,
     all_text: String,
@@ -124,7 +125,16 @@ impl Collector {
             skip.push((s, e));
             self.providers.push(canon);
         }
+        // Phones before years: "050 245 1866" holds something that looks like a year.
+        let mut phone_spans = Vec::new();
+        for p in phone::phone_mentions(&paragraph, &skip) {
+            if let Some(e164) = p.e164 {
+                phone_spans.push((p.start, p.end));
+                self.phones.push(e164);
+            }
+        }
         for sentence in prose::sentences(&paragraph) {
+            let offset = sentence.as_ptr() as usize - paragraph.as_ptr() as usize;
             self.names.extend(prose::name_mentions(sentence));
             if let Some(info) = prose::requested_information(sentence) {
                 self.info.push(info);
@@ -133,17 +143,13 @@ impl Collector {
                 self.sms.push(consent);
             }
             for m in years::year_mentions(sentence) {
+                let (s, e) = (offset + m.start, offset + m.end);
+                if phone_spans.iter().any(|&(ps, pe)| s < pe && e > ps) {
+                    continue;
+                }
                 if prose::year_context(sentence, m.start) == YearContext::Treatment {
                     self.years.extend(&m.years);
                 }
-            }
-        }
-        for m in years::year_mentions(&paragraph) {
-            skip.push((m.start, m.end));
-        }
-        for p in phone::phone_mentions(&paragraph, &skip) {
-            if let Some(e164) = p.e164 {
-                self.phones.push(e164);
             }
         }
         // Hard-wrapped paragraphs split a street from its number: read the paragraph as one
@@ -172,20 +178,16 @@ pub fn extract(inputs: &[TextInput<'_>], rules: &Rules, reference_year: i32) -> 
     let mut any_attachment_form = false;
     for input in inputs {
         let lines = own_lines(input.text);
-        let before = c.form_features;
+        let before = (c.form_features, c.labelled_rows);
         labelled::read_lines(&lines, &mut c, &matcher);
-        if input.attachment && c.form_features > before.max(0) || input.attachment && has_fields(&c)
-        {
+        // A text attachment that holds labelled rows is a filled-in form.
+        if input.attachment && (c.form_features, c.labelled_rows) != before {
             any_attachment_form = true;
         }
     }
     let mut out = resolve(c, reference_year);
     out.form_layout = out.form_layout || any_attachment_form;
     out
-}
-
-fn has_fields(c: &Collector) -> bool {
-    !c.labelled_surname.is_empty() || !c.labelled_full.is_empty() || !c.ids.is_empty()
 }
 
 fn first_distinct<T: Clone + PartialEq>(values: &[T]) -> (Option<T>, bool) {
@@ -287,7 +289,15 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
         }
     }
 
-    out.fields.requested_information = c.labelled_info.first().or(c.info.first()).cloned();
+    // In prose, a phrase that names records beats one that only says "information"
+    // ("pyydän hänen tietojaan omaisena" before "Pyydän saada kaikki potilasasiakirjat").
+    let best_prose = c
+        .info
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, p)| (prose::record_strength(p), std::cmp::Reverse(*i)))
+        .map(|(_, p)| p);
+    out.fields.requested_information = c.labelled_info.first().or(best_prose).cloned();
 
     let (provider, provider_conflict) = first_distinct(&c.providers);
     if provider_conflict {

@@ -44,10 +44,31 @@ pub fn to_e164(written: &str) -> Option<String> {
         None => digits,
     };
     let number = phonenumber::parse(Some(country::Id::FI), &digits).ok()?;
-    if !phonenumber::is_valid(&number) {
+    if !phonenumber::is_valid(&number) && !plausible_finnish(&number) {
         return None;
     }
     Some(number.format().mode(Mode::E164).to_string())
+}
+
+/// libphonenumber's Finnish fixed-line patterns reject many real subscriber ranges (an 09
+/// number whose subscriber part starts with 9, say). A Finnish number is taken as valid when
+/// it has a real area or mobile prefix and a length Finnish numbers have.
+fn plausible_finnish(number: &phonenumber::PhoneNumber) -> bool {
+    if number.code().value() != 358 {
+        return false;
+    }
+    let nsn = number.national().value().to_string();
+    let prefix_ok = matches!(
+        nsn.as_bytes().first(),
+        Some(b'2' | b'3' | b'5' | b'6' | b'8' | b'9')
+    ) || matches!(
+        nsn.get(..2),
+        Some("13" | "14" | "15" | "16" | "17" | "18" | "19")
+    ) || matches!(
+        nsn.get(..2),
+        Some("40" | "41" | "42" | "43" | "44" | "45" | "46" | "50")
+    );
+    prefix_ok && (6..=10).contains(&nsn.len())
 }
 
 /// Phone-like digit runs in `text`, in order, each validated. `skip` lists byte ranges that are
@@ -101,6 +122,10 @@ mod tests {
         }
         assert_eq!(to_e164("(09) 123 4567").as_deref(), Some("+35891234567"));
         assert_eq!(to_e164("12345"), None);
+        assert_eq!(to_e164("(09) 951 4922").as_deref(), Some("+35899514922"));
+        assert_eq!(to_e164("08-923790").as_deref(), Some("+3588923790"));
+        assert_eq!(to_e164("(017) 973 559").as_deref(), Some("+35817973559"));
+        assert_eq!(to_e164("0123 456"), None);
     }
 
     #[test]

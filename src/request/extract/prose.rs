@@ -11,7 +11,15 @@ use crate::request::vocab::{has_stem, normalise_label};
 /// nobiliary particle that a capitalised word follows ("von Wright", "af Forselles").
 const NAME_WORD: &str = r"(?:\p{Lu}[\p{Ll}\p{Lu}'’]*(?:-\p{Lu}[\p{Ll}'’]*)*|(?:von|af|de|van|der|da|di|le|la|du)\s+\p{Lu}[\p{Ll}'’]*)";
 
-fn names_after(cue: &str) -> Regex {
+fn names_after(cue: &str, list: bool) -> Regex {
+    if list {
+        // Former names come as lists: "f.d. Enqvist och Pitkänen", "o.s. Korhonen, Laine".
+        return Regex::new(&format!(
+            r"(?:^|[^\p{{L}}])(?i:{cue})\s*:?\s+(?P<n>{w}(?:(?:\s*,\s*|\s+(?:ja|och|and|sekä|samt)\s+|\s+){w}){{0,5}})",
+            w = NAME_WORD
+        ))
+        .expect("static regex");
+    }
     // `(?i:…)` keeps the cue case-insensitive while the names must be capitalised.
     Regex::new(&format!(
         r"(?:^|[^\p{{L}}])(?i:{cue})\s*:?\s+(?P<n>{w}(?:\s+{w}){{0,5}})",
@@ -87,7 +95,7 @@ static NAME_CUES: LazyLock<Vec<NameCue>> = LazyLock::new(|| {
             Full,
         ),
         (
-            r"(?:\p{L}+ )?nimi on|nimensä on|kyseessä on(?: \p{Ll}+){0,2}|(?:hans|hennes|\p{L}+s) (?:fullständiga )?namn är|(?:his|her|\p{L}+'s) (?:full )?name is|(?:han|hon) heter|the client is|asiakas on",
+            r"(?:\p{L}+ )?nimi on|nimensä on|kyseessä on(?-i:(?: \p{Ll}+){0,2})|(?:hans|hennes|\p{L}+s) (?:fullständiga )?namn är|(?:his|her|\p{L}+'s) (?:full )?name is|(?:han|hon) heter|the client is|asiakas on",
             Other,
             Full,
         ),
@@ -95,7 +103,7 @@ static NAME_CUES: LazyLock<Vec<NameCue>> = LazyLock::new(|| {
     table
         .iter()
         .map(|(cue, whose, part)| NameCue {
-            regex: names_after(cue),
+            regex: names_after(cue, *part == Former),
             whose: *whose,
             part: *part,
         })
@@ -367,7 +375,7 @@ const TREATMENT_CUES: &[&str] = &[
     "hoidet",
     "kävin",
     "käyn",
-    "kävi",
+    "kävi ",
     "vastaanotolla",
     "vuosina",
     "vuonna",
@@ -377,7 +385,6 @@ const TREATMENT_CUES: &[&str] = &[
     "vård",
     "behandl",
     "terapi",
-    "gick",
     "besök",
     "åren",
     "therapy",
@@ -433,6 +440,16 @@ pub enum YearContext {
 pub fn year_context(sentence: &str, at: usize) -> YearContext {
     let before = &sentence[..at];
     let words: Vec<&str> = before.split_whitespace().rev().take(10).collect();
+    // Two-word cues first ("gick bort 2021", "passed away in 2020").
+    for pair in words.windows(2).take(3) {
+        let phrase = normalise_label(&format!("{} {}", pair[1], pair[0]));
+        if OTHER_YEAR_CUES
+            .iter()
+            .any(|c| c.contains(' ') && phrase.contains(c))
+        {
+            return YearContext::Other;
+        }
+    }
     for w in &words {
         let n = normalise_label(w);
         if OTHER_YEAR_CUES.iter().any(|c| has_stem(&n, c)) {

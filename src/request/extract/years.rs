@@ -24,10 +24,10 @@ static YEAR_EXPR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
         (?:\b(?:from|vuodesta|från|mellan|between)\s+)?
-        \b(?P<a>(?:18|19|20)\d{2})\b
+        \b(?P<a>(?:19|20)\d{2})\b
         (?:
-            \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?P<b>(?:18|19|20)\d{2}|\d{2})\b
-          | \s+(?:to|till|until|through|vuoteen|and|och|ja)\s+(?P<c>(?:18|19|20)\d{2})\b(?:\s*(?:välillä|väliltä|asti|saakka))?
+            \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?P<b>(?:19|20)\d{2}|\d{2})\b
+          | \s+(?:to|till|until|through|vuoteen|and|och|ja)\s+(?P<c>(?:19|20)\d{2})\b(?:\s*(?:välillä|väliltä|asti|saakka))?
         )?",
     )
     .expect("static regex")
