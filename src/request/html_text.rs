@@ -523,6 +523,10 @@ struct Converter<'a> {
     w: Writer,
     blockquote_depth: usize,
     div_depth: usize,
+    /// Open table cells, and the content count when the innermost opened: Word wraps every
+    /// cell's text in a paragraph, which must not split a row "Sukunimi: | Virtanen".
+    cell_depth: usize,
+    cell_content_at_open: u64,
     /// The `div_depth` of each open `gmail_quote` div, so the right `</div>` closes it.
     gmail_quote_divs: Vec<usize>,
     pre_depth: usize,
@@ -549,6 +553,8 @@ impl<'a> Converter<'a> {
             },
             blockquote_depth: 0,
             div_depth: 0,
+            cell_depth: 0,
+            cell_content_at_open: 0,
             gmail_quote_divs: Vec::new(),
             pre_depth: 0,
             pre_skip_newline: false,
@@ -705,6 +711,12 @@ impl<'a> Converter<'a> {
         let class = tag.class.unwrap_or_default();
         match el {
             El::Br => self.w.line_break(),
+            El::P | El::Div if self.cell_depth > 0 => {
+                self.close_p();
+                if self.w.content != self.cell_content_at_open {
+                    self.w.collapsible_space();
+                }
+            }
             El::P => {
                 self.close_p();
                 let word = contains_ignore_ascii_case(class, b"mso");
@@ -726,7 +738,13 @@ impl<'a> Converter<'a> {
                     self.gmail_quote_divs.push(self.div_depth);
                 }
             }
-            El::Block | El::Tr => {
+            El::Tr => {
+                // A row closes any cell left open in the row before it.
+                self.cell_depth = 0;
+                self.close_p();
+                self.w.end_line(1);
+            }
+            El::Block => {
                 self.close_p();
                 self.w.end_line(1);
             }
@@ -738,6 +756,8 @@ impl<'a> Converter<'a> {
             El::Cell => {
                 self.close_p();
                 self.w.cell();
+                self.cell_depth += 1;
+                self.cell_content_at_open = self.w.content;
             }
             El::Pre => {
                 self.close_p();
@@ -766,6 +786,7 @@ impl<'a> Converter<'a> {
 
     fn end_tag(&mut self, el: El) {
         match el {
+            El::P | El::Div if self.cell_depth > 0 => self.close_p(),
             // Browsers treat `</br>` as `<br>`.
             El::Br => self.w.line_break(),
             El::P => {
@@ -787,11 +808,19 @@ impl<'a> Converter<'a> {
                 }
                 self.div_depth = self.div_depth.saturating_sub(1);
             }
-            El::Block | El::Tr | El::Li => {
+            El::Tr => {
+                self.cell_depth = 0;
                 self.close_p();
                 self.w.end_line(1);
             }
-            El::Cell => self.close_p(),
+            El::Block | El::Li => {
+                self.close_p();
+                self.w.end_line(1);
+            }
+            El::Cell => {
+                self.close_p();
+                self.cell_depth = self.cell_depth.saturating_sub(1);
+            }
             El::Pre => {
                 self.close_p();
                 self.w.end_line(1);
@@ -807,6 +836,10 @@ impl<'a> Converter<'a> {
     }
 
     fn close_p(&mut self) {
+        if self.cell_depth > 0 {
+            self.open_p = None;
+            return;
+        }
         if let Some(p) = self.open_p.take() {
             // An empty paragraph (`<p>&nbsp;</p>`, Word's `<o:p>&nbsp;</o:p>`) is how
             // editors make a visible blank line.
@@ -1001,6 +1034,16 @@ const ENTITIES: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn word_table_rows_stay_on_one_line() {
+        let html = r#"<table class=MsoNormalTable><tr><td><p class=MsoNormal>Sukunimi:<o:p></o:p></p></td><td><p class=MsoNormal>Virtanen<o:p></o:p></p></td></tr><tr><td><p class=MsoNormal>Osoite:</p></td><td><p class=MsoNormal>Mannerheimintie 1</p><p class=MsoNormal>00100 HELSINKI</p></td></tr></table>"#;
+        assert_eq!(
+            html_to_text(html),
+            "Sukunimi:\tVirtanen\nOsoite:\tMannerheimintie 1 00100 HELSINKI"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -224,9 +224,12 @@ fn continuation(
     let mut j = at + 1;
     while j < lines.len() {
         let l = &lines[j];
+        // The first line under a label on its own line is its value even when it is written
+        // in capitals ("PORVOO").
+        let heading = is_heading(&l.text) && !(own_line && values.is_empty());
         if l.is_blank()
             || split_label(&l.text).is_some()
-            || is_heading(&l.text)
+            || heading
             || CHECKBOX
                 .find(&l.text)
                 .is_some_and(|m| m.start() <= l.indent + 2)

@@ -295,7 +295,10 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
         .info
         .iter()
         .enumerate()
-        .max_by_key(|(i, p)| (prose::record_strength(p), std::cmp::Reverse(*i)))
+        .max_by_key(|(i, p)| {
+            let words = p.split_whitespace().count().min(6);
+            (prose::record_strength(p), words, std::cmp::Reverse(*i))
+        })
         .map(|(_, p)| p);
     out.fields.requested_information = c.labelled_info.first().or(best_prose).cloned();
 

@@ -232,7 +232,7 @@ static REQUEST_CUE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Where a requested-information phrase stops: the period, provider or reason that follows.
 static INFO_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s+(?:ajalta|siltä ajalta|ajanjaksolta|väliseltä ajalta|vuosilta|jolloin|från|hos|för perioden|under åren|under tiden|from|for the period|during|held by|kept by|since)\b|,\s|\s+(?:vastaamo|psykoterapi|psychotherapy)")
+    Regex::new(r"(?i)\s+(?:ajalta|siltä ajalta|ajanjaksolta|väliseltä ajalta|vuosilta|jolloin|från|hos|för perioden|under åren|under tiden|from|for the period|during|held by|kept by|since|as next of kin|as a relative|as (?:his|her|their) (?:guardian|representative)|omaisena|huoltajana|som anhörig|som vårdnadshavare)\b|,\s|\s+(?:vastaamo|psykoterapi|psychotherapy)")
         .expect("static regex")
 });
 
