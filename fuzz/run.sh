@@ -5,13 +5,18 @@
 #     cargo +nightly fuzz run parse fuzz/artifacts/parse/crash-…
 # Needs the nightly toolchain; installs cargo-fuzz when missing.
 #
-# Usage: fuzz/run.sh [SECONDS]
+# Usage: fuzz/run.sh [SECONDS [CARGO-FUZZ FLAGS…]]
+#
+# cargo-fuzz builds with optimisations, debug assertions and AddressSanitizer. A dependency's
+# debug_assert! that fires on a seed stops every run at that seed; `fuzz/run.sh 600 -O` builds
+# without debug assertions (as the release binary is built) to fuzz past it.
 set -euo pipefail
 seconds="${1:-60}"
 if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
-    echo "usage: fuzz/run.sh [SECONDS]" >&2
+    echo "usage: fuzz/run.sh [SECONDS [CARGO-FUZZ FLAGS…]]" >&2
     exit 2
 fi
+shift $(($# > 0 ? 1 : 0))
 cd "$(dirname "$0")/.."   # the repository root: cargo fuzz finds fuzz/ from here
 
 if ! rustup toolchain list | grep -q '^nightly'; then
@@ -31,7 +36,7 @@ for dir in ../shared/corpus/dev ../shared/corpus/realworld; do
         for f in "$dir"/*.eml; do
             [[ -e "$f" ]] || continue
             # Prefixed by corpus so dev/0001.eml and realworld/0001.eml both survive.
-            cp -p "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"
+            cp -f "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"
             seeded=$((seeded + 1))
         done
     else
@@ -45,5 +50,5 @@ echo "fuzz/run.sh: $seeded seed messages; fuzzing for $seconds s" >&2
 # itself uses under 50 MB. A smaller quarantine keeps the limit meaningful.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=16}"
 
-exec cargo +nightly fuzz run parse -- \
+exec cargo +nightly fuzz run "$@" parse -- \
     -max_total_time="$seconds" -rss_limit_mb=512 -max_len=1048576

@@ -68,11 +68,31 @@ impl Score {
     }
 
     fn assert_bar(&self, name: &str) {
-        assert!(self.messages >= 100, "{name}: only {} messages ran", self.messages);
-        assert!(self.wrong_complete.is_empty(), "{name}: wrongly complete: {:?}", self.wrong_complete);
-        assert!(self.unflagged_invalid_ids.is_empty(), "{name}: invalid codes not flagged: {:?}", self.unflagged_invalid_ids);
-        assert!(self.answered_automatic.is_empty(), "{name}: automatic mail incomplete: {:?}", self.answered_automatic);
-        assert!(self.rate(self.status_ok) >= 0.98, "{name}: status {:.4}", self.rate(self.status_ok));
+        assert!(
+            self.messages >= 100,
+            "{name}: only {} messages ran",
+            self.messages
+        );
+        assert!(
+            self.wrong_complete.is_empty(),
+            "{name}: wrongly complete: {:?}",
+            self.wrong_complete
+        );
+        assert!(
+            self.unflagged_invalid_ids.is_empty(),
+            "{name}: invalid codes not flagged: {:?}",
+            self.unflagged_invalid_ids
+        );
+        assert!(
+            self.answered_automatic.is_empty(),
+            "{name}: automatic mail incomplete: {:?}",
+            self.answered_automatic
+        );
+        assert!(
+            self.rate(self.status_ok) >= 0.98,
+            "{name}: status {:.4}",
+            self.rate(self.status_ok)
+        );
         for (i, f) in FIELDS.iter().enumerate() {
             let r = self.rate(self.field_ok[i]);
             assert!(r >= 0.98, "{name}: field {f} {r:.4}");
@@ -92,17 +112,26 @@ fn score_dir(dir: &Path) -> Score {
     entries.sort();
     for exp_path in entries {
         let expected: Value =
-            serde_json::from_slice(&std::fs::read(&exp_path).expect("expected file")).expect("expected JSON");
+            serde_json::from_slice(&std::fs::read(&exp_path).expect("expected file"))
+                .expect("expected JSON");
         let source = expected["source"].as_str().unwrap_or("");
         if source != "free_text" && source != "text_form" {
             continue;
         }
-        let name = exp_path.file_name().unwrap().to_string_lossy().replace(".expected.json", ".eml");
+        let name = exp_path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".expected.json", ".eml");
         let raw = std::fs::read(dir.join(&name)).expect("message file");
-        let got: Value = serde_json::from_str(&contract_json(&name, &parse_message(&raw, &rules, 2026)))
-            .expect("contract JSON");
+        let got: Value =
+            serde_json::from_str(&contract_json(&name, &parse_message(&raw, &rules, 2026)))
+                .expect("contract JSON");
         score.messages += 1;
-        let (es, gs) = (expected["status"].as_str().unwrap(), got["status"].as_str().unwrap());
+        let (es, gs) = (
+            expected["status"].as_str().unwrap(),
+            got["status"].as_str().unwrap(),
+        );
         if es == gs {
             score.status_ok += 1;
         } else {
@@ -113,7 +142,11 @@ fn score_dir(dir: &Path) -> Score {
         }
         for (i, f) in FIELDS.iter().enumerate() {
             let (e, g) = (&expected["fields"][f], &got["fields"][f]);
-            let same = if *f == "requested_information" { loose(e) == loose(g) } else { e == g };
+            let same = if *f == "requested_information" {
+                loose(e) == loose(g)
+            } else {
+                e == g
+            };
             if same {
                 score.field_ok[i] += 1;
             } else {
@@ -122,7 +155,11 @@ fn score_dir(dir: &Path) -> Score {
         }
         for inv in expected["invalid"].as_array().into_iter().flatten() {
             if inv["field"] == "personal_id"
-                && !got["invalid"].as_array().into_iter().flatten().any(|g| g == inv)
+                && !got["invalid"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|g| g == inv)
             {
                 score.unflagged_invalid_ids.push(name.clone());
             }
@@ -139,7 +176,11 @@ fn score_dir(dir: &Path) -> Score {
 #[test]
 fn dev_corpus_meets_the_bar() {
     let dir = shared().join("corpus/dev");
-    assert!(dir.is_dir(), "the shared dev corpus is required at {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the shared dev corpus is required at {}",
+        dir.display()
+    );
     let score = score_dir(&dir);
     score.print("dev");
     score.assert_bar("dev");
@@ -148,11 +189,17 @@ fn dev_corpus_meets_the_bar() {
 #[test]
 fn generated_corpus_of_another_seed_meets_the_bar() {
     let generator = shared().join("corpus/gen_corpus.py");
-    assert!(generator.is_file(), "the corpus generator is required at {}", generator.display());
+    assert!(
+        generator.is_file(),
+        "the corpus generator is required at {}",
+        generator.display()
+    );
     let out = tempfile::tempdir().expect("tempdir");
     let status = Command::new("python3")
         .arg(&generator)
-        .args(["--family", "dev", "--seed", "20261123", "--count", "600", "--out"])
+        .args([
+            "--family", "dev", "--seed", "20261123", "--count", "600", "--out",
+        ])
         .arg(out.path())
         .stdout(std::process::Stdio::null())
         .status()

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::request::model::{ParsedRequest, Status};
-use crate::request::{parse_message, Rules};
+use crate::request::{RequestParser, Rules};
 
 /// One line of the JSON contract.
 #[derive(Serialize)]
@@ -30,6 +30,7 @@ pub fn run(files: &[String], json: bool, rules: &Rules, current_year: i32) -> Ex
     let colour = !json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
+    let parser = RequestParser::new(rules.clone());
     for file in files {
         let raw = match read_limited(Path::new(file), rules.max_message_bytes) {
             Ok(raw) => raw,
@@ -41,7 +42,7 @@ pub fn run(files: &[String], json: bool, rules: &Rules, current_year: i32) -> Ex
                 continue;
             }
         };
-        let request = parse_message(&raw, rules, current_year);
+        let request = parser.parse(&raw, current_year);
         let written = if json {
             writeln!(out, "{}", contract_json(file, &request))
         } else {

@@ -58,8 +58,14 @@ impl Line {
 /// Normalises the text (NFC, line ends, exotic spaces) and returns the lines of the writer's own
 /// part of the message.
 pub fn own_lines(body: &str) -> Vec<Line> {
-    let text: String = body
-        .nfc()
+    // Composing is costly and almost all mail is already composed: check first.
+    let composed: std::borrow::Cow<'_, str> =
+        match unicode_normalization::is_nfc_quick(body.chars()) {
+            unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(body),
+            _ => std::borrow::Cow::Owned(body.nfc().collect()),
+        };
+    let text: String = composed
+        .chars()
         .map(|c| match c {
             '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{200a}' | '\u{3000}' => ' ',
             '\u{feff}' | '\u{200b}' | '\u{ad}' => '\u{0}',

@@ -15,5 +15,5 @@ pub mod rules;
 pub mod vocab;
 
 pub use model::{Field, ParsedRequest, ReviewReason, Status};
-pub use parse::parse_message;
+pub use parse::{parse_message, RequestParser};
 pub use rules::Rules;

@@ -343,25 +343,37 @@ pub fn normalise_label(label: &str) -> String {
 /// True when `stem` starts a word of `normalised` (from [`normalise_label`] or
 /// [`normalise_label`]-like text padded with spaces).
 pub fn has_stem(normalised: &str, stem: &str) -> bool {
-    let mut from = 0;
-    while let Some(pos) = normalised[from..].find(stem) {
-        let at = from + pos;
-        if at == 0 || normalised[..at].ends_with(' ') || stem.starts_with(' ') {
-            return true;
-        }
-        from = at + stem.len().max(1);
-        while from < normalised.len() && !normalised.is_char_boundary(from) {
-            from += 1;
-        }
-        if from >= normalised.len() {
-            break;
-        }
+    let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+    stem_in(normalised, &words, stem)
+}
+
+fn stem_in(normalised: &str, words: &[&str], stem: &str) -> bool {
+    let core = stem.trim();
+    if core.is_empty() {
+        return false;
     }
-    false
+    if core.contains(' ') {
+        // A phrase: found at the start of a word.
+        return normalised
+            .match_indices(core)
+            .any(|(i, _)| i == 0 || normalised.as_bytes()[i - 1] == b' ');
+    }
+    // Single words are compared word by word: far cheaper than a substring search per stem,
+    // and this runs for every line against every label vocabulary. A trailing space in the
+    // stem asks for the whole word.
+    let whole_word = stem.ends_with(' ');
+    words.iter().any(|w| {
+        if whole_word {
+            *w == core
+        } else {
+            w.starts_with(core)
+        }
+    })
 }
 
 fn any_stem(normalised: &str, stems: &[&str]) -> bool {
-    stems.iter().any(|s| has_stem(normalised, s))
+    let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+    stems.iter().any(|s| stem_in(normalised, &words, s))
 }
 
 /// Classifies a label as written. `None` for text that is not a label we know.
@@ -511,6 +523,44 @@ pub const DECEASED: &[&str] = &[
 pub fn mentions(text: &str, stems: &[&str]) -> bool {
     any_stem(&normalise_label(text), stems)
 }
+
+/// A stem list compiled once for long texts: one pass over the text instead of one per stem.
+pub struct StemSet {
+    automaton: aho_corasick::AhoCorasick,
+    whole_word: Vec<bool>,
+}
+
+impl StemSet {
+    pub fn new(stems: &[&str]) -> StemSet {
+        let patterns: Vec<&str> = stems.iter().map(|s| s.trim()).collect();
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(&patterns)
+            .expect("stem automaton");
+        StemSet {
+            automaton,
+            whole_word: stems.iter().map(|s| s.ends_with(' ')).collect(),
+        }
+    }
+
+    /// True when a stem starts a word of `text` (any case, any punctuation around it).
+    pub fn found_in(&self, text: &str) -> bool {
+        let n = normalise_label(text);
+        let bytes = n.as_bytes();
+        self.automaton.find_overlapping_iter(&n).any(|m| {
+            let starts_word = m.start() == 0 || bytes[m.start() - 1] == b' ';
+            let ends_ok = !self.whole_word[m.pattern().as_usize()]
+                || bytes.get(m.end()).is_none_or(|&b| b == b' ');
+            starts_word && ends_ok
+        })
+    }
+}
+
+/// The on-behalf and deceased cues, compiled once.
+pub static ON_BEHALF_SET: std::sync::LazyLock<StemSet> =
+    std::sync::LazyLock::new(|| StemSet::new(ON_BEHALF));
+pub static DECEASED_SET: std::sync::LazyLock<StemSet> =
+    std::sync::LazyLock::new(|| StemSet::new(DECEASED));
 
 #[cfg(test)]
 mod tests {

@@ -46,6 +46,7 @@ fn is_ticked(mark: &str) -> bool {
 }
 
 /// Splits "Label: value" (any separator). The label must be one we know.
+#[cfg(test)]
 fn split_label(text: &str) -> Option<(LabelKind, String)> {
     split_label_sep(text).map(|(k, v, _)| (k, v))
 }
@@ -123,6 +124,9 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
         c.prose(&refs, matcher);
         paragraph.clear();
     };
+    // Each line is tried as "label: value" once; the continuation rules look ahead at it too.
+    let labelled: Vec<Option<(LabelKind, String, bool)>> =
+        lines.iter().map(|l| split_label_sep(&l.text)).collect();
     let mut i = 0;
     while i < lines.len() {
         let line = &lines[i];
@@ -137,10 +141,10 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
             i += 1;
             continue;
         }
-        if let Some((kind, value, may_continue)) = split_label_sep(&line.text) {
+        if let Some((kind, value, may_continue)) = labelled[i].clone() {
             flush(&mut paragraph, c);
             let own_line = value.trim().is_empty() && may_continue;
-            let (values, next) = continuation(lines, i, value, own_line, kind);
+            let (values, next) = continuation(lines, &labelled, i, value, own_line, kind);
             apply(kind, &values, requester_section, c, matcher);
             if own_line && kind != LabelKind::Additional {
                 // Lines under a label on its own line often go on into prose ("87400 KAJAANI
@@ -186,7 +190,7 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
                 while j < lines.len()
                     && !lines[j].is_blank()
                     && !is_heading(&lines[j].text)
-                    && split_label(&lines[j].text).is_none()
+                    && labelled[j].is_none()
                     && CHECKBOX.find(&lines[j].text).is_none()
                 {
                     values.push(lines[j].text.trim().to_string());
@@ -211,6 +215,7 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
 /// on its own line, the lines below it up to the next label or blank line).
 fn continuation(
     lines: &[Line],
+    labelled: &[Option<(LabelKind, String, bool)>],
     at: usize,
     first: String,
     own_line: bool,
@@ -228,7 +233,7 @@ fn continuation(
         // in capitals ("PORVOO").
         let heading = is_heading(&l.text) && !(own_line && values.is_empty());
         if l.is_blank()
-            || split_label(&l.text).is_some()
+            || labelled[j].is_some()
             || heading
             || CHECKBOX
                 .find(&l.text)

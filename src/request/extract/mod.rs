@@ -14,8 +14,7 @@ mod labelled;
 use crate::request::clean::own_lines;
 use crate::request::model::{Field, Fields, Invalid, Language};
 use crate::request::personal_id::{find_candidates, InvalidReason};
-use crate::request::rules::Rules;
-use crate::request::vocab::{mentions, DECEASED, ON_BEHALF};
+use crate::request::vocab::{DECEASED_SET, ON_BEHALF_SET};
 
 use address::Address;
 use prose::{NameMention, NamePart, Whose, YearContext};
@@ -160,10 +159,10 @@ impl Collector {
     }
 
     fn note_cues(&mut self, text: &str) {
-        if mentions(text, DECEASED) {
+        if DECEASED_SET.found_in(text) {
             self.deceased = true;
         }
-        if mentions(text, ON_BEHALF) {
+        if ON_BEHALF_SET.found_in(text) {
             self.on_behalf = true;
         }
         self.all_text.push_str(text);
@@ -172,14 +171,17 @@ impl Collector {
 }
 
 /// Reads the texts of one message (body first, then text attachments).
-pub fn extract(inputs: &[TextInput<'_>], rules: &Rules, reference_year: i32) -> Extracted {
-    let matcher = ProviderMatcher::new(rules);
+pub fn extract(
+    inputs: &[TextInput<'_>],
+    matcher: &ProviderMatcher,
+    reference_year: i32,
+) -> Extracted {
     let mut c = Collector::default();
     let mut any_attachment_form = false;
     for input in inputs {
         let lines = own_lines(input.text);
         let before = (c.form_features, c.labelled_rows);
-        labelled::read_lines(&lines, &mut c, &matcher);
+        labelled::read_lines(&lines, &mut c, matcher);
         // A text attachment that holds labelled rows is a filled-in form.
         if input.attachment && (c.form_features, c.labelled_rows) != before {
             any_attachment_form = true;

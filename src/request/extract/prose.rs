@@ -49,61 +49,66 @@ struct NameCue {
     part: NamePart,
 }
 
+/// Name cues: (cue pattern, whose name follows, which part of it).
+const NAME_CUE_TABLE: &[(&str, Whose, NamePart)] = &[
+    // Former names first: "entinen sukunimeni on X" also contains "sukunimeni on X".
+    (
+        r"entinen sukunimeni on|entiset sukunimeni ovat|aiempi sukunimeni on|omaa sukua|syntyjään|mitt tidigare efternamn är|mitt förra efternamn är|my former surname is|my previous surname is|my maiden name (?:is|was)|my birth name (?:is|was)",
+        Whose::Writer,
+        NamePart::Former,
+    ),
+    (
+        r"(?:hänen )?entinen sukunimensä on|(?:hans|hennes) tidigare efternamn är|(?:his|her) former surname is|(?:his|her) maiden name (?:is|was)|(?:his|her) previous surname is",
+        Whose::Other,
+        NamePart::Former,
+    ),
+    (
+        r"o\.\s?s\.|née|nee|f\.\s?d\.|född|ent\.|entinen sukunimi|entinen nimi|tidigare efternamn|tidigare namn|previously|formerly|former surname|born|syntynyt",
+        Whose::Writer,
+        NamePart::Former,
+    ),
+    (
+        r"sukunimeni on|mitt efternamn är|my surname is|my family name is|my last name is",
+        Whose::Writer,
+        NamePart::Surname,
+    ),
+    (
+        r"(?:hänen )?sukunimensä on|(?:hans|hennes|\p{L}+s) efternamn är|(?:his|her|\p{L}+'s) (?:surname|family name|last name) is",
+        Whose::Other,
+        NamePart::Surname,
+    ),
+    (
+        r"etunimeni (?:on|ovat)|(?:mitt|mina) förnamn är|my first names? (?:is|are)|my given names? (?:is|are)",
+        Whose::Writer,
+        NamePart::First,
+    ),
+    (
+        r"(?:hänen )?etunimensä (?:on|ovat)|(?:hans|hennes|\p{L}+s) förnamn är|(?:his|her|\p{L}+'s) (?:first|given) names? (?:is|are)",
+        Whose::Other,
+        NamePart::First,
+    ),
+    (
+        r"nimeni on|minun nimeni on|olen|mitt namn är|jag heter|my name is|my full name is|i am|i'm|this is",
+        Whose::Writer,
+        NamePart::Full,
+    ),
+    (
+        r"(?:\p{L}+ )?nimi on|nimensä on|kyseessä on(?-i:(?: \p{Ll}+){0,2})|(?:hans|hennes|\p{L}+s) (?:fullständiga )?namn är|(?:his|her|\p{L}+'s) (?:full )?name is|(?:han|hon) heter|the client is|asiakas on",
+        Whose::Other,
+        NamePart::Full,
+    ),
+];
+
+static ANY_NAME_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    let cues: Vec<&str> = NAME_CUE_TABLE.iter().map(|(c, _, _)| *c).collect();
+    Regex::new(&format!(r"(?i:{})\s*:?\s+\S", cues.join("|"))).expect("static regex")
+});
+
 static NAME_CUES: LazyLock<Vec<NameCue>> = LazyLock::new(|| {
-    use NamePart::*;
-    use Whose::*;
-    let table: &[(&str, Whose, NamePart)] = &[
-        // Former names first: "entinen sukunimeni on X" also contains "sukunimeni on X".
-        (
-            r"entinen sukunimeni on|entiset sukunimeni ovat|aiempi sukunimeni on|omaa sukua|syntyjään|mitt tidigare efternamn är|mitt förra efternamn är|my former surname is|my previous surname is|my maiden name (?:is|was)|my birth name (?:is|was)",
-            Writer,
-            Former,
-        ),
-        (
-            r"(?:hänen )?entinen sukunimensä on|(?:hans|hennes) tidigare efternamn är|(?:his|her) former surname is|(?:his|her) maiden name (?:is|was)|(?:his|her) previous surname is",
-            Other,
-            Former,
-        ),
-        (
-            r"o\.\s?s\.|née|nee|f\.\s?d\.|född|ent\.|entinen sukunimi|entinen nimi|tidigare efternamn|tidigare namn|previously|formerly|former surname|born|syntynyt",
-            Writer,
-            Former,
-        ),
-        (
-            r"sukunimeni on|mitt efternamn är|my surname is|my family name is|my last name is",
-            Writer,
-            Surname,
-        ),
-        (
-            r"(?:hänen )?sukunimensä on|(?:hans|hennes|\p{L}+s) efternamn är|(?:his|her|\p{L}+'s) (?:surname|family name|last name) is",
-            Other,
-            Surname,
-        ),
-        (
-            r"etunimeni (?:on|ovat)|(?:mitt|mina) förnamn är|my first names? (?:is|are)|my given names? (?:is|are)",
-            Writer,
-            First,
-        ),
-        (
-            r"(?:hänen )?etunimensä (?:on|ovat)|(?:hans|hennes|\p{L}+s) förnamn är|(?:his|her|\p{L}+'s) (?:first|given) names? (?:is|are)",
-            Other,
-            First,
-        ),
-        (
-            r"nimeni on|minun nimeni on|olen|mitt namn är|jag heter|my name is|my full name is|i am|i'm|this is",
-            Writer,
-            Full,
-        ),
-        (
-            r"(?:\p{L}+ )?nimi on|nimensä on|kyseessä on(?-i:(?: \p{Ll}+){0,2})|(?:hans|hennes|\p{L}+s) (?:fullständiga )?namn är|(?:his|her|\p{L}+'s) (?:full )?name is|(?:han|hon) heter|the client is|asiakas on",
-            Other,
-            Full,
-        ),
-    ];
-    table
+    NAME_CUE_TABLE
         .iter()
         .map(|(cue, whose, part)| NameCue {
-            regex: names_after(cue, *part == Former),
+            regex: names_after(cue, *part == NamePart::Former),
             whose: *whose,
             part: *part,
         })
@@ -179,6 +184,11 @@ fn clean_words(raw: &str) -> Vec<String> {
 
 /// Names stated in one sentence (or paragraph), in order.
 pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
+    // One pass over the sentence for any cue before running each cue's own pattern: most
+    // sentences name nobody.
+    if !ANY_NAME_CUE.is_match(sentence) {
+        return Vec::new();
+    }
     let mut out: Vec<NameMention> = Vec::new();
     let mut taken: Vec<(usize, usize)> = Vec::new();
     for cue in NAME_CUES.iter() {
