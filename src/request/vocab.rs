@@ -307,6 +307,13 @@ const RULES: &[Rule] = &[
     (LabelKind::TreatmentYears, &[YEARS]),
     (LabelKind::RequesterName, &[REQUESTER, NAME]),
     (LabelKind::Relation, &[RELATION]),
+    // "Sukunimi ja etunimet", "Nimi (sukunimi, etunimet)": one value holds both.
+    (
+        LabelKind::FullName {
+            surname_first: false,
+        },
+        &[SURNAME, FIRST],
+    ),
     (LabelKind::Surname, &[SURNAME]),
     (LabelKind::FirstNames, &[FIRST]),
     (
@@ -379,11 +386,15 @@ fn any_stem(normalised: &str, stems: &[&str]) -> bool {
 /// Classifies a label as written. `None` for text that is not a label we know.
 pub fn classify_label(label: &str) -> Option<LabelKind> {
     let n = normalise_label(label);
-    if n.trim().is_empty() || n.split_whitespace().count() > 9 {
+    let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() || words.len() > 9 {
         return None;
     }
     for (kind, groups) in RULES {
-        if groups.iter().all(|g| any_stem(&n, g)) {
+        if groups
+            .iter()
+            .all(|g| g.iter().any(|s| stem_in(&n, &words, s)))
+        {
             // "Palveluntuottaja ja hoitovuosi" needs the two halves joined by "and".
             if *kind == LabelKind::ProviderAndYears && !AND.iter().any(|a| n.contains(a)) {
                 continue;
@@ -621,6 +632,18 @@ mod tests {
         );
         assert_eq!(
             classify_label("Name"),
+            Some(FullName {
+                surname_first: false
+            })
+        );
+        assert_eq!(
+            classify_label("Sukunimi ja etunimet"),
+            Some(FullName {
+                surname_first: true
+            })
+        );
+        assert_eq!(
+            classify_label("First names and surname"),
             Some(FullName {
                 surname_first: false
             })

@@ -21,7 +21,7 @@ impl std::fmt::Debug for Address {
 
 /// Postal code and post office: "00100 Helsinki", "FI-00100 HELSINKI", "33180 TAMPERE".
 static CODE_OFFICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b(?:FI|SF|AX)\s*-\s*)?\b(?P<code>\d{5})\b[ \t]*,?[ \t]*\n?[ \t]*(?P<office>\p{Lu}[\p{L}\-']*)?")
+    Regex::new(r"(?:(?-u:\b)(?:FI|SF|AX)\s*-\s*)?(?-u:\b)(?P<code>\d{5})(?-u:\b)[ \t]*,?[ \t]*\n?[ \t]*(?P<office>\p{Lu}[\p{L}\-']*)?")
         .expect("static regex")
 });
 

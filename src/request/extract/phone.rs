@@ -6,7 +6,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+|\b00)\d[\d \-\(\)\./]{5,20}\d|\(?\b0\d{1,3}\)?[ \-\./]?\d[\d \-\./]{3,14}\d")
+    Regex::new(r"(?:\+|(?-u:\b)00)\d[\d \-\(\)\./]{5,20}\d|\(?(?-u:\b)0\d{1,3}\)?[ \-\./]?\d[\d \-\./]{3,14}\d")
         .expect("static regex")
 });
 

@@ -99,9 +99,14 @@ const NAME_CUE_TABLE: &[(&str, Whose, NamePart)] = &[
     ),
 ];
 
-static ANY_NAME_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    let cues: Vec<&str> = NAME_CUE_TABLE.iter().map(|(c, _, _)| *c).collect();
-    Regex::new(&format!(r"(?i:{})\s*:?\s+\S", cues.join("|"))).expect("static regex")
+/// Which cues occur in a sentence, found in one pass, so only their own patterns run.
+static ANY_NAME_CUE: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    regex::RegexSet::new(
+        NAME_CUE_TABLE
+            .iter()
+            .map(|(c, _, _)| format!(r"(?i:{c})\s*:?\s+\S")),
+    )
+    .expect("static regex set")
 });
 
 static NAME_CUES: LazyLock<Vec<NameCue>> = LazyLock::new(|| {
@@ -186,12 +191,17 @@ fn clean_words(raw: &str) -> Vec<String> {
 pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
     // One pass over the sentence for any cue before running each cue's own pattern: most
     // sentences name nobody.
-    if !ANY_NAME_CUE.is_match(sentence) {
+    let present = ANY_NAME_CUE.matches(sentence);
+    if !present.matched_any() {
         return Vec::new();
     }
     let mut out: Vec<NameMention> = Vec::new();
     let mut taken: Vec<(usize, usize)> = Vec::new();
-    for cue in NAME_CUES.iter() {
+    for (_, cue) in NAME_CUES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| present.matched(*i))
+    {
         for caps in cue.regex.captures_iter(sentence) {
             let Some(m) = caps.name("n") else { continue };
             if taken.iter().any(|&(s, e)| m.start() < e && m.end() > s) {
@@ -368,6 +378,16 @@ const SMS_WORDS: &[&str] = &[
 /// Consent to an SMS arrival notice stated in a sentence: Some(true/false), or None when the
 /// sentence does not speak of it.
 pub fn sms_consent(sentence: &str) -> Option<bool> {
+    // Most sentences say nothing of SMS: one pass to find out before normalising.
+    static ANY_SMS_WORD: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(SMS_WORDS)
+            .expect("automaton")
+    });
+    if !ANY_SMS_WORD.is_match(sentence) {
+        return None;
+    }
     let n = normalise_label(sentence);
     if !SMS_WORDS.iter().any(|w| has_stem(&n, w) || n.contains(w)) {
         return None;

@@ -10,10 +10,10 @@ use std::sync::LazyLock;
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \b\d{1,2}\s*[./]\s*\d{1,2}\s*[./]\s*(?:19|20)\d{2}\b
-      | \b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b
-      | \b\d{1,2}\.?\s+(?:(?:tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu)kuuta|jan(?:uari|uary)?|feb(?:ruari|ruary)?|mar(?:s|ch)?|apr(?:il)?|maj|may|jun[ie]?|jul[iy]?|aug(?:usti|ust)?|sep(?:tember)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+(?:19|20)\d{2}\b
-      | \b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}\b
+        (?-u:\b)\d{1,2}\s*[./]\s*\d{1,2}\s*[./]\s*(?:19|20)\d{2}(?-u:\b)
+      | (?-u:\b)(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?-u:\b)
+      | (?-u:\b)\d{1,2}\.?\s+(?:(?:tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu)kuuta|jan(?:uari|uary)?|feb(?:ruari|ruary)?|mar(?:s|ch)?|apr(?:il)?|maj|may|jun[ie]?|jul[iy]?|aug(?:usti|ust)?|sep(?:tember)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+(?:19|20)\d{2}(?-u:\b)
+      | (?-u:\b)(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}(?-u:\b)
         ",
     )
     .expect("static regex")
@@ -23,11 +23,11 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR_EXPR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        (?:\b(?:from|vuodesta|från|mellan|between)\s+)?
-        \b(?P<a>(?:19|20)\d{2})\b
+        (?:(?-u:\b)(?:from|vuodesta|från|mellan|between)\s+)?
+        (?-u:\b)(?P<a>(?:19|20)\d{2})(?-u:\b)
         (?:
-            \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?P<b>(?:19|20)\d{2}|\d{2})\b
-          | \s+(?:to|till|until|through|vuoteen|and|och|ja)\s+(?P<c>(?:19|20)\d{2})\b(?:\s*(?:välillä|väliltä|asti|saakka))?
+            \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?P<b>(?:19|20)\d{2}|\d{2})(?-u:\b)
+          | \s+(?:to|till|until|through|vuoteen|and|och|ja)\s+(?P<c>(?:19|20)\d{2})(?-u:\b)(?:\s*(?:välillä|väliltä|asti|saakka))?
         )?",
     )
     .expect("static regex")
