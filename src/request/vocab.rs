@@ -354,27 +354,32 @@ pub fn has_stem(normalised: &str, stem: &str) -> bool {
     stem_in(normalised, &words, stem)
 }
 
-fn stem_in(normalised: &str, words: &[&str], stem: &str) -> bool {
-    let core = stem.trim();
-    if core.is_empty() {
-        return false;
-    }
-    if core.contains(' ') {
-        // A phrase: found at the start of a word.
-        return normalised
-            .match_indices(core)
-            .any(|(i, _)| i == 0 || normalised.as_bytes()[i - 1] == b' ');
-    }
-    // Single words are compared word by word: far cheaper than a substring search per stem,
-    // and this runs for every line against every label vocabulary. A trailing space in the
-    // stem asks for the whole word.
+fn stem_in(_normalised: &str, words: &[&str], stem: &str) -> bool {
     let whole_word = stem.ends_with(' ');
-    words.iter().any(|w| {
-        if whole_word {
-            *w == core
+    let mut parts = stem.split_whitespace();
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let rest: Vec<&str> = parts.collect();
+    let last_matches = |w: &str, p: &str, is_last: bool| {
+        if is_last && !whole_word {
+            w.starts_with(p)
         } else {
-            w.starts_with(core)
+            w == p
         }
+    };
+    if rest.is_empty() {
+        // Word by word: far cheaper than a substring search per stem, and this runs for every
+        // line against every label vocabulary. A trailing space asks for the whole word.
+        return words.iter().any(|w| last_matches(w, first, true));
+    }
+    // A phrase: consecutive words, the last one as a stem.
+    words.windows(rest.len() + 1).any(|win| {
+        win[0] == first
+            && rest
+                .iter()
+                .enumerate()
+                .all(|(k, p)| last_matches(win[k + 1], p, k + 1 == rest.len()))
     })
 }
 
