@@ -47,6 +47,9 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
 pub struct Line {
     pub text: String,
     pub indent: usize,
+    /// In the sign-off (after "-- " or a closing such as "Ystävällisin terveisin"): read for
+    /// identity codes and review cues only, never for fields.
+    pub signature: bool,
 }
 
 impl Line {
@@ -109,7 +112,45 @@ pub fn own_lines(body: &str) -> Vec<Line> {
         push_split(&mut lines, l);
         i += 1;
     }
-    drop_disclaimers(lines)
+    let mut lines = drop_disclaimers(lines);
+    mark_signature(&mut lines);
+    lines
+}
+
+static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:ystävällisin terveisin|parhain terveisin|terveisin|ystävällisesti|kiittäen|kiitos ja terveisin|med vänlig hälsning|med vänliga hälsningar|vänliga hälsningar|hälsningar|mvh|vänligen|kind regards|best regards|warm regards|regards|sincerely|yours sincerely|yours faithfully|best wishes|br)\s*[,.!]?\s*$",
+    )
+    .expect("static regex")
+});
+
+static POSTSCRIPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*p\.?\s?s\b").expect("static regex"));
+
+/// How close to the end a closing must stand to start the sign-off.
+const SIGN_OFF_LINES: usize = 8;
+
+/// Marks the sign-off: from "-- " or a closing near the end, up to a postscript ("PS.").
+fn mark_signature(lines: &mut Vec<Line>) {
+    let non_blank: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].is_blank()).collect();
+    let near_end = non_blank
+        .len()
+        .checked_sub(SIGN_OFF_LINES)
+        .map_or(0, |k| non_blank[k]);
+    let start = lines
+        .iter()
+        .position(|l| l.text == "--" || l.text == "-- ")
+        .or_else(|| (near_end..lines.len()).find(|&i| CLOSING.is_match(&lines[i].text)));
+    let Some(start) = start else { return };
+    if lines[start].text.starts_with("--") {
+        lines.remove(start);
+    }
+    for line in lines.iter_mut().skip(start) {
+        if POSTSCRIPT.is_match(&line.text) {
+            break;
+        }
+        line.signature = true;
+    }
 }
 
 fn push_split(lines: &mut Vec<Line>, l: &str) {
@@ -119,6 +160,7 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
         lines.push(Line {
             text: l.trim_end().to_string(),
             indent,
+            signature: false,
         });
         return;
     }
@@ -131,6 +173,7 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
             lines.push(Line {
                 text: std::mem::take(&mut piece),
                 indent: 0,
+                signature: false,
             });
             count = 0;
         }
@@ -139,6 +182,7 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
         lines.push(Line {
             text: piece,
             indent: 0,
+            signature: false,
         });
     }
 }
@@ -199,6 +243,24 @@ mod tests {
     fn footer_and_disclaimer_are_removed_but_text_stays() {
         let body = "Nimeni on Matti Virtanen.\n\nLähetetty iPhonesta\n\nTämä sähköpostiviesti voi sisältää luottamuksellista tietoa. Jos olet saanut viestin erehdyksessä, poista se.";
         assert_eq!(texts(body), vec!["Nimeni on Matti Virtanen."]);
+    }
+
+    #[test]
+    fn sign_off_is_marked_until_a_postscript() {
+        let lines = own_lines("Henkilötunnus 131052-308T\n\nTerveisin\nMatti\npuh. 040 123 4567\n\nPS. Vielä yksi asia.");
+        let sig: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.signature)
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(sig, vec!["Terveisin", "Matti", "puh. 040 123 4567", ""]);
+        assert!(!lines.last().unwrap().signature);
+        let lines = own_lines("Tekstiä.\n-- \nMatti Virtanen\nYritys Oy");
+        assert!(lines
+            .iter()
+            .filter(|l| l.text.contains("Yritys"))
+            .all(|l| l.signature));
+        assert!(!lines.iter().any(|l| l.text.starts_with("--")));
     }
 
     #[test]

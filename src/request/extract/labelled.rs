@@ -127,9 +127,15 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
     // Each line is tried as "label: value" once; the continuation rules look ahead at it too.
     let labelled: Vec<Option<(LabelKind, String, bool)>> =
         lines.iter().map(|l| split_label_sep(&l.text)).collect();
+    let mut sign_off: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = &lines[i];
+        if line.signature {
+            sign_off.push(&line.text);
+            i += 1;
+            continue;
+        }
         if line.is_blank() {
             flush(&mut paragraph, c);
             i += 1;
@@ -209,6 +215,7 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
         i += 1;
     }
     flush(&mut paragraph, c);
+    c.sign_off(&sign_off.join("\n"));
 }
 
 /// The value of a label: its own line's rest, then indented continuation lines (or, for a label

@@ -72,6 +72,8 @@ struct Collector {
     labelled_full: Vec<(String, bool)>,
     former: Vec<String>,
     ids: Vec<WrittenId>,
+    /// Codes in the sign-off: they never become the field, but a different one conflicts.
+    sign_off_ids: Vec<WrittenId>,
     info: Vec<String>,
     labelled_info: Vec<String>,
     providers: Vec<String>,
@@ -156,6 +158,27 @@ impl Collector {
         let joined = lines.join("\n");
         self.addresses
             .extend(address::addresses_in_lines(&[joined.as_str()]));
+    }
+
+    /// The sign-off is read for identity codes and review cues only.
+    fn sign_off(&mut self, text: &str) {
+        if text.trim().is_empty() {
+            return;
+        }
+        self.note_cues(text);
+        for c in find_candidates(text) {
+            let invalid = c.result.as_ref().err().copied();
+            if !self
+                .sign_off_ids
+                .iter()
+                .any(|w| w.normalised == c.normalised)
+            {
+                self.sign_off_ids.push(WrittenId {
+                    normalised: c.normalised,
+                    invalid,
+                });
+            }
+        }
     }
 
     fn note_cues(&mut self, text: &str) {
@@ -281,6 +304,15 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
 
     // Identity codes: the first in reading order is the field; two different ones conflict.
     out.personal_ids = c.ids.clone();
+    for id in &c.sign_off_ids {
+        if !out
+            .personal_ids
+            .iter()
+            .any(|w| w.normalised == id.normalised)
+        {
+            out.personal_ids.push(id.clone());
+        }
+    }
     if let Some(first_id) = c.ids.first() {
         out.fields.personal_id = Some(first_id.normalised.clone());
         if let Some(reason) = first_id.invalid {
