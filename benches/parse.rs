@@ -1,10 +1,16 @@
-//! Benchmarks of the pure core's `parse_message`: raw message bytes in, a decided request out.
+//! Benchmarks of the pure core: raw message bytes in, a decided request out.
 //!
 //! * `dev_corpus_text_message`: one message per iteration, cycling through every `free_text` and
 //!   `text_form` message of the shared dev corpus (`../shared/corpus/dev`), so the figure is the
 //!   time for one typical message.
 //! * `body_size/{5,50,500}KB`: one synthetic Finnish request whose body is padded with prose to
 //!   the given size, with byte throughput, to show that the time grows linearly with the size.
+//! * `parse_message_one_call`: `parse_message` on one corpus message, which also builds the
+//!   rules' matchers; the difference from the first figure is what building them costs.
+//!
+//! The first two use a [`RequestParser`] built once, outside the timed loop, as the daemon and
+//! `datareq parse` do: `parse_message` rebuilds the matchers on every call, and that fixed cost
+//! would hide both the per-message time and the growth with size.
 //!
 //! Files are read before the timed loops; nothing here touches the network. Under `cargo test
 //! --all-targets` criterion runs each benchmark once, as a smoke test. `bench/parse.sh` runs the
@@ -15,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use datareq::request::{parse_message, Rules};
+use datareq::request::{parse_message, RequestParser, Rules};
 
 /// The year the treatment years are bounded by; fixed so the figures are comparable over time.
 const CURRENT_YEAR: i32 = 2026;
@@ -75,14 +81,19 @@ fn text_messages() -> Vec<Vec<u8>> {
 
 fn dev_corpus(c: &mut Criterion) {
     let messages = text_messages();
-    let rules = Rules::default();
+    let parser = RequestParser::new(Rules::default());
     let mut next = 0;
     c.bench_function("dev_corpus_text_message", |b| {
         b.iter(|| {
             let raw = &messages[next];
             next = (next + 1) % messages.len();
-            black_box(parse_message(black_box(raw), &rules, CURRENT_YEAR))
+            black_box(parser.parse(black_box(raw), CURRENT_YEAR))
         })
+    });
+    let rules = Rules::default();
+    let first = &messages[0];
+    c.bench_function("parse_message_one_call", |b| {
+        b.iter(|| black_box(parse_message(black_box(first), &rules, CURRENT_YEAR)))
     });
 }
 
@@ -155,7 +166,7 @@ fn padded_request(size: usize) -> Vec<u8> {
 }
 
 fn body_size(c: &mut Criterion) {
-    let rules = Rules::default();
+    let parser = RequestParser::new(Rules::default());
     let mut group = c.benchmark_group("body_size");
     for kb in [5usize, 50, 500] {
         let raw = padded_request(kb * 1024);
@@ -163,7 +174,7 @@ fn body_size(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::from_parameter(format!("{kb}KB")),
             &raw,
-            |b, raw| b.iter(|| black_box(parse_message(black_box(raw), &rules, CURRENT_YEAR))),
+            |b, raw| b.iter(|| black_box(parser.parse(black_box(raw), CURRENT_YEAR))),
         );
     }
     group.finish();

@@ -38,7 +38,9 @@ pub fn decide(view: &MailView, extracted: Extracted, rules: &Rules, follow_up: b
     if view.too_large {
         reasons.push(ReviewReason::TooLarge);
     }
-    let request = !view.too_large && is_request(&extracted, follow_up);
+    // Automatic mail is never a request, even when it answers one of our replies (an
+    // out-of-office notice quotes our Message-ID and carries a business signature).
+    let request = !view.too_large && !view.auto_submitted && is_request(&extracted, follow_up);
     let unread_attachments = view.attachments.iter().any(|a| {
         matches!(
             a.kind,
@@ -55,6 +57,9 @@ pub fn decide(view: &MailView, extracted: Extracted, rules: &Rules, follow_up: b
     if !request {
         if view.too_large {
             // The content was never read: nothing to report but its size.
+        } else if view.auto_submitted {
+            // Bounces carry the returned message as an attachment; nothing to read there.
+            reasons.push(ReviewReason::NoRequestFound);
         } else if unread_attachments && !image_only {
             // The request may well be in an attachment we cannot read: a clerk looks.
             reasons.push(ReviewReason::UnreadableAttachment);

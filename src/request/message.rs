@@ -90,7 +90,11 @@ pub fn read_message(raw: &[u8], max_bytes: usize) -> MailView {
         view.too_large = true;
         return view;
     }
-    let Some(message) = MessageParser::default().parse(raw) else {
+    // mail-parser is well tested, but this is the one place hostile bytes meet foreign code:
+    // a panic there (it has debug assertions on malformed part trees) must become a message
+    // for review, not a crash of the daemon.
+    let parsed = std::panic::catch_unwind(|| MessageParser::default().parse(raw));
+    let Some(message) = parsed.ok().flatten() else {
         return MailView {
             unparseable: true,
             ..MailView::default()

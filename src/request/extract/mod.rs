@@ -7,6 +7,7 @@ pub mod address;
 pub mod phone;
 pub mod prose;
 pub mod provider;
+pub mod requested;
 pub mod years;
 
 mod labelled;
@@ -137,7 +138,7 @@ impl Collector {
         for sentence in prose::sentences(&paragraph) {
             let offset = sentence.as_ptr() as usize - paragraph.as_ptr() as usize;
             self.names.extend(prose::name_mentions(sentence));
-            if let Some(info) = prose::requested_information(sentence) {
+            if let Some(info) = requested::requested_information(sentence) {
                 self.info.push(info);
             }
             if let Some(consent) = prose::sms_consent(sentence) {
@@ -331,7 +332,7 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
         .enumerate()
         .max_by_key(|(i, p)| {
             let words = p.split_whitespace().count().min(6);
-            (prose::record_strength(p), words, std::cmp::Reverse(*i))
+            (requested::record_strength(p), words, std::cmp::Reverse(*i))
         })
         .map(|(_, p)| p);
     out.fields.requested_information = c.labelled_info.first().or(best_prose).cloned();

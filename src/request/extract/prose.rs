@@ -243,109 +243,6 @@ pub fn former_list(value: &str) -> Vec<String> {
         .collect()
 }
 
-static REQUEST_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:^|[^\p{L}])(?:pyydän(?:\s+saada)?|pyydämme(?:\s+saada)?|haluaisin\s+saada|haluan\s+saada|haluaisin\s+pyytää|toivon\s+saavani|haluaisin\s+kopiot?|jag\s+begär(?:\s+att\s+få)?|jag\s+vill\s+få\s+ut|jag\s+vill\s+få|jag\s+vill\s+ha|jag\s+ber\s+(?:att\s+få|om)|jag\s+önskar(?:\s+få)?|i\s+would\s+like\s+to\s+(?:request|receive|obtain|get)|i'd\s+like\s+to\s+(?:request|receive|obtain)|please\s+send\s+me|please\s+provide(?:\s+me\s+with)?|i\s+am\s+requesting|i'm\s+requesting|i\s+(?:hereby\s+)?request|i\s+ask\s+for)\s+(?P<v>[^.!?\n]{3,300})",
-    )
-    .expect("static regex")
-});
-
-/// Where a requested-information phrase stops: the period, provider or reason that follows.
-static INFO_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s+(?:ajalta|siltä ajalta|ajanjaksolta|väliseltä ajalta|vuosilta|jolloin|från|hos|för perioden|under åren|under tiden|from|for the period|during|held by|kept by|since|as next of kin|as a relative|as (?:his|her|their) (?:guardian|representative)|omaisena|huoltajana|som anhörig|som vårdnadshavare)\b|,\s|\s+(?:vastaamo|psykoterapi|psychotherapy)")
-        .expect("static regex")
-});
-
-/// A records word: without one the phrase is not what is requested ("make a request").
-const RECORD_WORDS: &[&str] = &[
-    "asiakirj",
-    "potilas",
-    "tiedo",
-    "tiedot",
-    "tietoj",
-    "tietoni",
-    "muistiinpan",
-    "kertomu",
-    "merkinn",
-    "kopio",
-    "terapia",
-    "journal",
-    "handling",
-    "uppgift",
-    "anteckning",
-    "kopi",
-    "record",
-    "notes",
-    "file",
-    "document",
-    "copy",
-    "copies",
-    "data",
-    "information",
-];
-const NOT_INFO_START: &[&str] = &[
-    "to make",
-    "make",
-    "tehdä",
-    "tietopyyn",
-    "a request",
-    "a data request",
-    "begäran",
-    "att göra",
-    "göra",
-];
-
-/// Words that name records outright; a phrase with one beats a phrase with only "tiedot".
-const STRONG_RECORD_WORDS: &[&str] = &[
-    "asiakirj",
-    "muistiinpan",
-    "kertomu",
-    "potilastie",
-    "potilastiedo",
-    "journal",
-    "anteckning",
-    "patientuppgift",
-    "record",
-    "notes",
-    "file",
-];
-
-/// How well a requested-information phrase names records: 2 outright, 1 vaguely.
-pub fn record_strength(phrase: &str) -> u8 {
-    let n = normalise_label(phrase);
-    if STRONG_RECORD_WORDS.iter().any(|w| n.contains(w)) {
-        2
-    } else {
-        1
-    }
-}
-
-/// The phrase after a request verb, when it names records.
-pub fn requested_information(sentence: &str) -> Option<String> {
-    for caps in REQUEST_CUE.captures_iter(sentence) {
-        let Some(v) = caps.name("v") else { continue };
-        let mut phrase = v.as_str();
-        if let Some(end) = INFO_END.find(phrase) {
-            phrase = &phrase[..end.start()];
-        }
-        let phrase = phrase.trim().trim_end_matches([',', ';', ':', ' ']);
-        let lower = phrase.to_lowercase();
-        if NOT_INFO_START.iter().any(|s| lower.starts_with(s)) {
-            continue;
-        }
-        let n = normalise_label(phrase);
-        if phrase.split_whitespace().count() > 20
-            || !RECORD_WORDS
-                .iter()
-                .any(|w| has_stem(&n, w) || n.contains(w))
-        {
-            continue;
-        }
-        return Some(phrase.split_whitespace().collect::<Vec<_>>().join(" "));
-    }
-    None
-}
-
 /// Words that turn an SMS sentence into a refusal.
 const SMS_NEGATION: &[&str] = &[
     " en ",
@@ -593,26 +490,6 @@ mod tests {
         );
         assert!(full("Olen Vastaamon entinen asiakas.").is_empty());
         assert!(full("I am writing to make a request.").is_empty());
-    }
-
-    #[test]
-    fn requested_information_phrases() {
-        assert_eq!(
-            requested_information("Pyydän saada terapiakäyntieni muistiinpanot ajalta, jolloin olin Vastaamon asiakkaana.").as_deref(),
-            Some("terapiakäyntieni muistiinpanot")
-        );
-        assert_eq!(
-            requested_information("Jag begär mina journalhandlingar från Vastaamo.").as_deref(),
-            Some("mina journalhandlingar")
-        );
-        assert_eq!(
-            requested_information("Please send me a copy of my patient records.").as_deref(),
-            Some("a copy of my patient records")
-        );
-        assert_eq!(
-            requested_information("I would like to make a request for information."),
-            None
-        );
     }
 
     #[test]
