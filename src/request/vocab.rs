@@ -260,7 +260,9 @@ const RELATION: &[&str] = &[
     "förhållande",
     "släktskap",
 ];
-const NAME: &[&str] = &["nimi", "nimet ", "namn ", "name", "names"];
+const NAME: &[&str] = &[
+    "nimi", "nimet ", "nimeni", "namn ", "namnet ", "name", "names",
+];
 const ADDITIONAL: &[&str] = &[
     "lisätiedot",
     "lisätieto",

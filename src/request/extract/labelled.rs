@@ -16,7 +16,7 @@ use crate::request::personal_id::{find_candidates, normalise};
 use crate::request::vocab::{classify_label, is_requester_heading, LabelKind, NO, YES};
 
 static BULLET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-–—•*·▪►◦‣o>]\s+|\(?\d{1,2}[.)]\s+|\(?[a-h][.)]\s+)")
+    Regex::new(r"^\s*(?:[-–—•*·▪►◦‣o>]\s+|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
         .expect("static regex")
 });
 
@@ -31,7 +31,7 @@ static UNDERLINE: LazyLock<Regex> =
 
 /// A separator between label and value: colon, tab, "?", dot leaders, a wide gap or a dash.
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r":|\t|\?\s|\s?\.{2,}[\s.]*|\s{3,}|\s[-–—]\s").expect("static regex")
+    Regex::new(r":|\t|\?\s|\s?\.{2,}[\s.]*|\s*=\s*|\s{3,}|\s[-–—]\s").expect("static regex")
 });
 
 fn is_ticked(mark: &str) -> bool {
@@ -58,7 +58,17 @@ fn split_label_sep(text: &str) -> Option<(LabelKind, String, bool)> {
         Some(m) => &text[m.end()..],
         None => text.trim_start(),
     };
-    let m = SEPARATOR.find(body)?;
+    let Some(m) = SEPARATOR.find(body) else {
+        // A label alone on its line ("Sukunimi ja etunimet", value on the next line).
+        let label = body.trim();
+        let bare = label.split_whitespace().count() <= 4
+            && !label.chars().any(|c| c.is_ascii_digit())
+            && !label.ends_with(['.', '!', ',', ';']);
+        return bare
+            .then(|| classify_label(label))
+            .flatten()
+            .map(|kind| (kind, String::new(), true));
+    };
     if m.start() == 0 || body[..m.start()].chars().count() > 60 {
         return None;
     }
@@ -67,12 +77,29 @@ fn split_label_sep(text: &str) -> Option<(LabelKind, String, bool)> {
     // the words before it must look even more like a label.
     let weak = !matches!(
         m.as_str().trim_start().chars().next(),
-        Some(':' | '\t' | '?' | '.')
+        Some(':' | '\t' | '?' | '.' | '=')
     );
     let words = label.split_whitespace().count();
     // A sentence that happens to end in a colon ("… per sms. Mina kontaktuppgifter:") is
     // prose, not a label.
-    let sentence_inside = label.contains(". ") || label.contains("! ") || label.contains(", ");
+    // A comma is fine in a short label ("Surname, first names", "Nimi (sukunimi, etunimet)").
+    let outside_parens: String = {
+        let mut depth = 0usize;
+        label
+            .chars()
+            .filter(|&c| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                depth == 0 && c != ')'
+            })
+            .collect()
+    };
+    let sentence_inside = label.contains(". ")
+        || label.contains("! ")
+        || (outside_parens.contains(", ") && outside_parens.split_whitespace().count() > 4);
     if label.chars().any(|c| c.is_ascii_digit())
         || sentence_inside
         || words > if weak { 5 } else { 7 }
@@ -211,11 +238,39 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
             i += 1;
             continue;
         }
+        if line_is_bare_name(&line.text) && next_to_identity_code(lines, i) {
+            // A name alone on its line beside the identity code ("Tiina Ristola\n140296-502L"):
+            // the weakest source of a name, used only when nothing else names the client.
+            c.bare_names.push(line.text.trim().to_string());
+        }
         paragraph.push(line.text.trim().to_string());
         i += 1;
     }
     flush(&mut paragraph, c);
     c.sign_off(&sign_off.join("\n"));
+}
+
+/// Two to four capitalised words and nothing else.
+fn line_is_bare_name(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            let w = w.trim_end_matches(',');
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+                && w.chars().skip(1).any(char::is_lowercase)
+        })
+        && classify_label(text).is_none()
+}
+
+fn next_to_identity_code(lines: &[Line], i: usize) -> bool {
+    let near = |j: usize| {
+        lines
+            .get(j)
+            .is_some_and(|l| !l.signature && !find_candidates(&l.text).is_empty())
+    };
+    near(i + 1) || (i > 0 && near(i - 1))
 }
 
 /// The value of a label: its own line's rest, then indented continuation lines (or, for a label
@@ -240,11 +295,13 @@ fn continuation(
         // in capitals ("PORVOO").
         let heading = is_heading(&l.text) && !(own_line && values.is_empty());
         if l.is_blank()
+            || UNDERLINE.is_match(&l.text)
             || labelled[j].is_some()
             || heading
-            || CHECKBOX
-                .find(&l.text)
-                .is_some_and(|m| m.start() <= l.indent + 2)
+            || (kind != LabelKind::SmsConsent
+                && CHECKBOX
+                    .find(&l.text)
+                    .is_some_and(|m| m.start() <= l.indent + 2))
         {
             break;
         }
@@ -299,9 +356,16 @@ fn apply(
         LabelKind::FirstNames => c.labelled_first.push(clean),
         LabelKind::FullName { surname_first } => {
             let (name, former) = split_former(&clean);
-            let comma = name.contains(',');
-            let name = name.replace(',', " ");
-            c.labelled_full.push((name, surname_first || comma));
+            // "af Hällström, Carl Johan": the comma, not the word count, splits the name.
+            match name.split_once(',') {
+                Some((surname, first))
+                    if !surname.trim().is_empty() && !first.trim().is_empty() =>
+                {
+                    c.labelled_split_names
+                        .push((surname.trim().to_string(), first.trim().to_string()));
+                }
+                _ => c.labelled_full.push((name, surname_first)),
+            }
             c.former.extend(former);
         }
         LabelKind::FormerNames => c.former.extend(prose::former_list(&clean)),

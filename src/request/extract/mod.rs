@@ -71,6 +71,10 @@ struct Collector {
     labelled_surname: Vec<String>,
     labelled_first: Vec<String>,
     labelled_full: Vec<(String, bool)>,
+    /// "Surname, First Names" written with a comma: already split.
+    labelled_split_names: Vec<(String, String)>,
+    /// Names alone on a line beside the identity code.
+    bare_names: Vec<String>,
     former: Vec<String>,
     ids: Vec<WrittenId>,
     /// Codes in the sign-off: they never become the field, but a different one conflicts.
@@ -248,6 +252,10 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
     // client, and the writer's own name is then the requester's.
     let mut surname = c.labelled_surname.first().cloned();
     let mut first = c.labelled_first.first().cloned();
+    if let Some((s, f)) = c.labelled_split_names.first() {
+        surname = surname.or(Some(s.clone()));
+        first = first.or(Some(f.clone()));
+    }
     if let Some((full, sf)) = c.labelled_full.first() {
         let words: Vec<String> = full.split_whitespace().map(str::to_string).collect();
         if let Some((s, f)) = split_full(&words, *sf) {
@@ -286,6 +294,19 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
             .first()
             .cloned()
             .or(full.as_ref().map(|f| f.1.clone()));
+    }
+    if surname.is_none() && first.is_none() {
+        if let Some(bare) = c.bare_names.first() {
+            let (s, f) = match bare.split_once(',') {
+                Some((s, f)) => (Some(s.trim().to_string()), Some(f.trim().to_string())),
+                None => {
+                    let words: Vec<String> = bare.split_whitespace().map(str::to_string).collect();
+                    split_full(&words, false).map_or((None, None), |(s, f)| (Some(s), Some(f)))
+                }
+            };
+            surname = s;
+            first = f;
+        }
     }
     out.fields.surname = surname;
     out.fields.first_names = first;

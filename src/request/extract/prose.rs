@@ -88,12 +88,12 @@ const NAME_CUE_TABLE: &[(&str, Whose, NamePart)] = &[
         NamePart::First,
     ),
     (
-        r"nimeni on|minun nimeni on|olen|mitt namn är|jag heter|my name is|my full name is|i am|i'm|this is",
+        r"nimeni on|minun nimeni on|olen|mitt namn är|jag heter|my name is|my full name is|i am|i'm|this is|minä,|jag,|i,|allekirjoittanut|undertecknad|the undersigned",
         Whose::Writer,
         NamePart::Full,
     ),
     (
-        r"(?:\p{L}+ )?nimi on|nimensä on|kyseessä on(?-i:(?: \p{Ll}+){0,2})|(?:hans|hennes|\p{L}+s) (?:fullständiga )?namn är|(?:his|her|\p{L}+'s) (?:full )?name is|(?:han|hon) heter|the client is|asiakas on",
+        r"(?:\p{L}+ )?nimi on|nimensä on|kyseessä on(?-i:(?: \p{Ll}+){0,2})|(?:hans|hennes|\p{L}+s) (?:fullständiga )?namn är|(?:his|her|\p{L}+'s) (?:full )?name is|(?:han|hon) heter|the client is|asiakas on|hän on|han är|hon är|he is|she is|(?:tyttäreni|poikani|lapseni|puolisoni|vaimoni|mieheni|äitini|isäni|veljeni|siskoni|sisareni|poikamme|tyttäremme|lapsemme|äitimme|isämme|(?:min|mitt|vår|vårt) (?:dotter|son|barn|fru|man|make|maka|mor|far|mamma|pappa|bror|syster)|(?:my|our) (?:daughter|son|child|wife|husband|spouse|partner|mother|father|mum|mom|dad|brother|sister))\s*,?",
         Whose::Other,
         NamePart::Full,
     ),
