@@ -209,6 +209,7 @@ const SMS: &[&str] = &[
     "arrival notice",
     "arrival notification",
     "textmeddelande",
+    "tekstari",
 ];
 const REQUESTED: &[&str] = &[
     "pyydet",
@@ -390,9 +391,35 @@ fn any_stem(normalised: &str, stems: &[&str]) -> bool {
     stems.iter().any(|s| stem_in(normalised, &words, s))
 }
 
+/// Labels that are a whole request verb or noun ("Pyyntö:", "Jag begär:", "Requesting:"):
+/// only as the entire label, since the same words start ordinary sentences.
+const REQUEST_AS_LABEL: &[&str] = &[
+    "pyyntö",
+    "pyydän",
+    "pyydämme",
+    "haluan",
+    "haluaisin",
+    "tarvitsen",
+    "begäran",
+    "jag begär",
+    "vi begär",
+    "begär",
+    "request",
+    "requesting",
+    "i request",
+    "we request",
+    "what i need",
+    "i need",
+    "i would like",
+    "i want",
+];
+
 /// Classifies a label as written. `None` for text that is not a label we know.
 pub fn classify_label(label: &str) -> Option<LabelKind> {
     let n = normalise_label(label);
+    if REQUEST_AS_LABEL.contains(&n.trim()) {
+        return Some(LabelKind::RequestedInformation);
+    }
     let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
     if words.is_empty() || words.len() > 9 {
         return None;

@@ -177,7 +177,11 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
         if let Some((kind, value, may_continue)) = labelled[i].clone() {
             flush(&mut paragraph, c);
             let own_line = value.trim().is_empty() && may_continue;
-            let (values, next) = continuation(lines, &labelled, i, value, own_line, kind);
+            let (mut values, next) = continuation(lines, &labelled, i, value, own_line, kind);
+            if kind == LabelKind::SmsConsent && values.is_empty() {
+                // "tekstari ok": a consent label alone on its line carries its own answer.
+                values.push(line.text.trim().to_string());
+            }
             apply(kind, &values, requester_section, c, matcher);
             if own_line && kind != LabelKind::Additional {
                 // Lines under a label on its own line often go on into prose ("87400 KAJAANI
@@ -298,10 +302,12 @@ fn continuation(
             || UNDERLINE.is_match(&l.text)
             || labelled[j].is_some()
             || heading
-            || (kind != LabelKind::SmsConsent
-                && CHECKBOX
-                    .find(&l.text)
-                    .is_some_and(|m| m.start() <= l.indent + 2))
+            || (!matches!(
+                kind,
+                LabelKind::SmsConsent | LabelKind::RequestedInformation
+            ) && CHECKBOX
+                .find(&l.text)
+                .is_some_and(|m| m.start() <= l.indent + 2))
         {
             break;
         }
@@ -383,7 +389,23 @@ fn apply(
                 }
             }
         }
-        LabelKind::RequestedInformation => c.labelled_info.push(clean),
+        LabelKind::RequestedInformation => {
+            // A list of check boxes ("[X] Kaikki potilasasiakirjat"): what is ticked.
+            let ticked: Vec<String> = values
+                .iter()
+                .filter_map(|v| {
+                    let caps = CHECKBOX.captures(v)?;
+                    let mark = caps.name("box")?;
+                    is_ticked(mark.as_str()).then(|| v[mark.end()..].trim().to_string())
+                })
+                .filter(|t| !t.is_empty())
+                .collect();
+            if !ticked.is_empty() {
+                c.labelled_info.push(ticked.join(", "));
+            } else if !values.iter().any(|v| CHECKBOX.is_match(v)) {
+                c.labelled_info.push(clean);
+            }
+        }
         LabelKind::ServiceProvider => provider_value(&clean, c, matcher),
         LabelKind::TreatmentYears => c.labelled_years.extend(years::years_in_value(&clean)),
         LabelKind::ProviderAndYears => {

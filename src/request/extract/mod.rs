@@ -143,7 +143,7 @@ impl Collector {
             let offset = sentence.as_ptr() as usize - paragraph.as_ptr() as usize;
             self.names.extend(prose::name_mentions(sentence));
             if let Some(info) = requested::requested_information(sentence) {
-                self.info.push(info);
+                self.info.push(without_trailing_provider(&info, matcher));
             }
             if let Some(consent) = prose::sms_consent(sentence) {
                 self.sms.push(consent);
@@ -218,6 +218,28 @@ pub fn extract(
     let mut out = resolve(c, reference_year);
     out.form_layout = out.form_layout || any_attachment_form;
     out
+}
+
+/// "kaikki mun paperit vastaamosta", "my records from Vastaamo": the provider that ends a
+/// phrase says where from, not what.
+fn without_trailing_provider(phrase: &str, matcher: &ProviderMatcher) -> String {
+    let Some((start, end, _)) = matcher.find_all(phrase).into_iter().last() else {
+        return phrase.to_string();
+    };
+    if phrase[end..].trim().is_empty() && start > 0 {
+        let mut head = phrase[..start].trim_end();
+        for prep in ["from", "från", "hos", "at", "by", "vid", "the", "den", "of"] {
+            if let Some(h) = head.strip_suffix(prep) {
+                if h.ends_with(' ') || h.is_empty() {
+                    head = h.trim_end();
+                }
+            }
+        }
+        if !head.is_empty() {
+            return head.to_string();
+        }
+    }
+    phrase.to_string()
 }
 
 fn first_distinct<T: Clone + PartialEq>(values: &[T]) -> (Option<T>, bool) {

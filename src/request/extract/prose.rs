@@ -270,6 +270,9 @@ const SMS_WORDS: &[&str] = &[
     "text message",
     "arrival notice",
     "arrival notification",
+    "tekstari",
+    "textmeddelande",
+    "text notification",
 ];
 
 /// Consent to an SMS arrival notice stated in a sentence: Some(true/false), or None when the
@@ -329,6 +332,9 @@ const TREATMENT_CUES: &[&str] = &[
     "vastaamo",
     "psykoterap",
     "psychotherap",
+    "gick",
+    "besökte",
+    "olin ",
 ];
 const OTHER_YEAR_CUES: &[&str] = &[
     "kuol",
@@ -348,6 +354,18 @@ const OTHER_YEAR_CUES: &[&str] = &[
     "dated",
     "date",
     "datum",
+    "breach",
+    "tietomurto",
+    "murto",
+    "dataintrång",
+    "intrång",
+    "hacked",
+    "hakkeroi",
+    "leak",
+    "vuoto",
+    "kiristys",
+    "blackmail",
+    "utpressning",
 ];
 
 /// Words that introduce years of any kind: they never decide the context on their own.
@@ -427,10 +445,12 @@ pub fn sentences(paragraph: &str) -> Vec<&str> {
             let word = paragraph[word_start..i].to_lowercase();
             let single_upper = word.chars().count() == 1
                 && paragraph[word_start..i].chars().all(char::is_uppercase);
-            let next_upper = paragraph[i + 2..]
-                .chars()
-                .next()
-                .is_some_and(|ch| ch.is_uppercase() || ch.is_ascii_digit());
+            let next_upper = paragraph[i + 2..].chars().next().is_some_and(|ch| {
+                // People who write in lower case still end sentences: "…vastaamosta. olin…".
+                ch.is_uppercase()
+                    || ch.is_ascii_digit()
+                    || (ch.is_lowercase() && word.chars().count() >= 3)
+            });
             if c != b'.' || (!ABBREV.contains(&word.as_str()) && !single_upper && next_upper) {
                 out.push(&paragraph[start..=i]);
                 start = i + 2;

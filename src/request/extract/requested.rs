@@ -156,11 +156,22 @@ fn is_record_word(word: &str, list: &[&str]) -> bool {
         .any(|r| w.starts_with(r) || (compound && r.len() >= 5 && w.contains(r)))
 }
 
-/// Essive forms ("omaisena", "osakkaana") say in what role someone asks: not part of the thing.
+/// Roles in which someone asks ("omaisena", "osakkaana"): not part of the thing asked for.
 fn is_essive(word: &str) -> bool {
-    let w = word.to_lowercase();
-    w.chars().count() > 5
-        && (w.ends_with("ana") || w.ends_with("änä") || w.ends_with("ena") || w.ends_with("enä"))
+    const ROLES: &[&str] = &[
+        "omaisena",
+        "lähiomaisena",
+        "osakkaana",
+        "huoltajana",
+        "edunvalvojana",
+        "perillisenä",
+        "asianosaisena",
+        "valtuutettuna",
+        "asiamiehenä",
+        "puolisona",
+        "vanhempana",
+    ];
+    ROLES.contains(&word.to_lowercase().as_str())
 }
 
 const QUALIFIERS: &[&str] = &[

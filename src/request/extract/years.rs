@@ -24,10 +24,11 @@ static YEAR_EXPR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
         (?:(?-u:\b)(?:from|vuodesta|från|mellan|between)\s+)?
-        (?-u:\b)(?P<a>(?:19|20)\d{2})(?-u:\b)
+        (?:\d{1,2}[./])?(?-u:\b)(?P<a>(?:19|20)\d{2})(?-u:\b)
         (?:
-            \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?P<b>(?:19|20)\d{2}|\d{2})(?-u:\b)
-          | \s+(?:to|till|until|through|vuoteen|and|och|ja)\s+(?P<c>(?:19|20)\d{2})(?-u:\b)(?:\s*(?:välillä|väliltä|asti|saakka))?
+            \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?:\d{1,2}[./])?(?P<b>(?:19|20)\d{2}|\d{2})(?-u:\b)
+          | \s+(?:and|och|ja)\s+(?P<c>(?:19|20)\d{2})(?-u:\b)(?:\s*(?:välillä|väliltä))?
+          | \s+(?:to|till|until|through|vuoteen|\p{L}+(?:seen|een|aan|ään|iin|yyn|uun|oon|öön))\s+(?:\p{L}+\s+){0,3}?(?P<d>(?:19|20)\d{2})(?-u:\b)(?:\s*(?:asti|saakka))?
         )?",
     )
     .expect("static regex")
@@ -63,6 +64,7 @@ pub fn year_mentions(text: &str) -> Vec<YearMention> {
         let b = caps
             .name("b")
             .or_else(|| caps.name("c"))
+            .or_else(|| caps.name("d"))
             .and_then(|m| m.as_str().parse::<i32>().ok())
             .map(|b| if b < 100 { a / 100 * 100 + b } else { b });
         let joined_by_and = caps.name("c").is_some_and(|_| {
@@ -121,6 +123,26 @@ mod tests {
         assert_eq!(
             years_in_value("vuodesta 2014 vuoteen 2016"),
             vec![2014, 2015, 2016]
+        );
+    }
+
+    #[test]
+    fn ranges_with_words_between() {
+        assert_eq!(
+            years_in_value("syksystä 2014 kevääseen 2016"),
+            vec![2014, 2015, 2016]
+        );
+        assert_eq!(
+            years_in_value("från hösten 2015 till våren 2017"),
+            vec![2015, 2016, 2017]
+        );
+        assert_eq!(
+            years_in_value("from 2016 to the end of 2018"),
+            vec![2016, 2017, 2018]
+        );
+        assert_eq!(
+            years_in_value("ajalla 10/2018–2/2020"),
+            vec![2018, 2019, 2020]
         );
     }
 
