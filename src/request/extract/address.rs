@@ -3,6 +3,8 @@
 
 use regex::Regex;
 use serde::Serialize;
+
+use crate::request::vocab::LabelKind;
 use std::sync::LazyLock;
 
 /// The requester's postal address, as the contract shows it.
@@ -90,7 +92,18 @@ pub fn street_at_end(text: &str) -> Option<String> {
     }
     let segment = segment.trim();
     let caps = STREET.captures(segment)?;
-    let street = caps.name("street")?.as_str().trim();
+    let mut street = caps.name("street")?.as_str().trim();
+    // "Postiosoite Aurakatu 12 A 9": a label written without a colon is not the street.
+    while let Some((first, rest)) = street.split_once(char::is_whitespace) {
+        let is_label = matches!(
+            crate::request::vocab::classify_label(first),
+            Some(LabelKind::Address | LabelKind::Street | LabelKind::PostalCodeAndOffice)
+        );
+        if !is_label || !rest.trim_start().starts_with(|c: char| c.is_uppercase()) {
+            break;
+        }
+        street = rest.trim_start();
+    }
     // Take the shortest run of capitalised words: "Osoitteeni on Urheilukatu 31" must not
     // begin at "Osoitteeni". STREET only allows capitalised words, so "on" already breaks it.
     Some(

@@ -153,7 +153,7 @@ impl Collector {
                 if phone_spans.iter().any(|&(ps, pe)| s < pe && e > ps) {
                     continue;
                 }
-                if prose::year_context(sentence, m.start) == YearContext::Treatment {
+                if prose::year_context(sentence, m.start, m.end) == YearContext::Treatment {
                     self.years.extend(&m.years);
                 }
             }

@@ -354,18 +354,6 @@ const OTHER_YEAR_CUES: &[&str] = &[
     "dated",
     "date",
     "datum",
-    "breach",
-    "tietomurto",
-    "murto",
-    "dataintrång",
-    "intrång",
-    "hacked",
-    "hakkeroi",
-    "leak",
-    "vuoto",
-    "kiristys",
-    "blackmail",
-    "utpressning",
 ];
 
 /// Words that introduce years of any kind: they never decide the context on their own.
@@ -381,9 +369,36 @@ pub enum YearContext {
     Unknown,
 }
 
-/// Looks back from `at` in `sentence` for the nearest cue word.
-pub fn year_context(sentence: &str, at: usize) -> YearContext {
+/// Events that are not treatment: a year right next to one ("the 2020 data breach",
+/// "tietomurto 2020") is the event's year.
+const EVENT_CUES: &[&str] = &[
+    "breach",
+    "tietomurto",
+    "murto",
+    "dataintrång",
+    "intrång",
+    "hack",
+    "hakkeroi",
+    "leak",
+    "vuoto",
+    "kiristys",
+    "blackmail",
+    "utpressning",
+];
+
+/// Looks back from `at` in `sentence` for the nearest cue word (`end`: where the year ends).
+pub fn year_context(sentence: &str, at: usize, end: usize) -> YearContext {
     let before = &sentence[..at];
+    let close_before = before.split_whitespace().rev().take(1);
+    let close_after = sentence[end.min(sentence.len())..]
+        .split_whitespace()
+        .take(2);
+    if close_before
+        .chain(close_after)
+        .any(|w| EVENT_CUES.iter().any(|c| has_stem(&normalise_label(w), c)))
+    {
+        return YearContext::Other;
+    }
     let words: Vec<&str> = before.split_whitespace().rev().take(10).collect();
     // Two-word cues first ("gick bort 2021", "passed away in 2020").
     for pair in words.windows(2).take(3) {
@@ -528,10 +543,17 @@ mod tests {
         );
         assert_eq!(sms_consent("Kiitos."), None);
         let s = "Äitini kuoli vuonna 2022.";
-        assert_eq!(year_context(s, s.find("2022").unwrap()), YearContext::Other);
+        let at = s.find("2022").unwrap();
+        assert_eq!(year_context(s, at, at + 4), YearContext::Other);
+        let s = "I received a blackmail email after the 2020 data breach.";
+        let at = s.find("2020").unwrap();
+        assert_eq!(year_context(s, at, at + 4), YearContext::Other);
+        let s = "I had therapy at the clinic that was hacked, in 2017-2018.";
+        let at = s.find("2017").unwrap();
+        assert_eq!(year_context(s, at, at + 9), YearContext::Treatment);
         let s = "Kävin terapiassa vuosina 2015-2018.";
         assert_eq!(
-            year_context(s, s.find("2015").unwrap()),
+            year_context(s, s.find("2015").unwrap(), s.find("2015").unwrap() + 9),
             YearContext::Treatment
         );
     }
