@@ -359,30 +359,30 @@ pub fn has_stem(normalised: &str, stem: &str) -> bool {
 
 fn stem_in(_normalised: &str, words: &[&str], stem: &str) -> bool {
     let whole_word = stem.ends_with(' ');
-    let mut parts = stem.split_whitespace();
-    let Some(first) = parts.next() else {
+    let core = stem.trim();
+    if core.is_empty() {
         return false;
-    };
-    let rest: Vec<&str> = parts.collect();
-    let last_matches = |w: &str, p: &str, is_last: bool| {
+    }
+    let matches = |w: &str, p: &str, is_last: bool| {
         if is_last && !whole_word {
             w.starts_with(p)
         } else {
             w == p
         }
     };
-    if rest.is_empty() {
+    if !core.contains(' ') {
         // Word by word: far cheaper than a substring search per stem, and this runs for every
         // line against every label vocabulary. A trailing space asks for the whole word.
-        return words.iter().any(|w| last_matches(w, first, true));
+        return words.iter().any(|w| matches(w, core, true));
     }
     // A phrase: consecutive words, the last one as a stem.
-    words.windows(rest.len() + 1).any(|win| {
-        win[0] == first
-            && rest
-                .iter()
-                .enumerate()
-                .all(|(k, p)| last_matches(win[k + 1], p, k + 1 == rest.len()))
+    let n = core.split(' ').filter(|p| !p.is_empty()).count();
+    words.windows(n).any(|win| {
+        core.split(' ')
+            .filter(|p| !p.is_empty())
+            .zip(win)
+            .enumerate()
+            .all(|(k, (p, w))| matches(w, p, k + 1 == n))
     })
 }
 
@@ -420,15 +420,13 @@ pub fn classify_label(label: &str) -> Option<LabelKind> {
     if REQUEST_AS_LABEL.contains(&n.trim()) {
         return Some(LabelKind::RequestedInformation);
     }
-    let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
-    if words.is_empty() || words.len() > 9 {
+    let word_count = n.split(' ').filter(|w| !w.is_empty()).count();
+    if word_count == 0 || word_count > 9 {
         return None;
     }
-    for (kind, groups) in RULES {
-        if groups
-            .iter()
-            .all(|g| g.iter().any(|s| stem_in(&n, &words, s)))
-        {
+    let matched = LABEL_MATCHER.groups_in(&n);
+    for (kind, groups) in &LABEL_MATCHER.rules {
+        if groups.iter().all(|g| matched & (1u64 << g) != 0) {
             // "Palveluntuottaja ja hoitovuosi" needs the two halves joined by "and".
             if *kind == LabelKind::ProviderAndYears && !AND.iter().any(|a| n.contains(a)) {
                 continue;
@@ -443,6 +441,68 @@ pub fn classify_label(label: &str) -> Option<LabelKind> {
     }
     None
 }
+
+/// Every label stem in one automaton: classifying a label is one pass over it, then a check
+/// of which stem groups matched, instead of one comparison per stem per rule.
+struct LabelMatcher {
+    automaton: aho_corasick::AhoCorasick,
+    /// Per pattern: its group's index and whether it must be a whole word.
+    patterns: Vec<(usize, bool)>,
+    /// RULES with each group replaced by its index.
+    rules: Vec<(LabelKind, Vec<usize>)>,
+}
+
+impl LabelMatcher {
+    fn new() -> LabelMatcher {
+        let mut groups: Vec<&'static [&'static str]> = Vec::new();
+        let mut rules = Vec::new();
+        for (kind, gs) in RULES {
+            let mut idx = Vec::new();
+            for g in gs.iter() {
+                let i = match groups.iter().position(|x| std::ptr::eq(*x, *g)) {
+                    Some(i) => i,
+                    None => {
+                        groups.push(g);
+                        groups.len() - 1
+                    }
+                };
+                idx.push(i);
+            }
+            rules.push((*kind, idx));
+        }
+        assert!(groups.len() <= 64, "label groups fit a u64");
+        let mut texts = Vec::new();
+        let mut patterns = Vec::new();
+        for (i, g) in groups.iter().enumerate() {
+            for stem in g.iter() {
+                texts.push(format!(" {}", stem.trim()));
+                patterns.push((i, stem.ends_with(' ')));
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::new(&texts).expect("label automaton");
+        LabelMatcher {
+            automaton,
+            patterns,
+            rules,
+        }
+    }
+
+    /// Bit set of the groups whose stems start a word of `normalised` (space-padded).
+    fn groups_in(&self, normalised: &str) -> u64 {
+        let bytes = normalised.as_bytes();
+        let mut set = 0u64;
+        for m in self.automaton.find_overlapping_iter(normalised) {
+            let (group, whole_word) = self.patterns[m.pattern().as_usize()];
+            if !whole_word || bytes.get(m.end()).is_none_or(|&b| b == b' ') {
+                set |= 1u64 << group;
+            }
+        }
+        set
+    }
+}
+
+static LABEL_MATCHER: std::sync::LazyLock<LabelMatcher> =
+    std::sync::LazyLock::new(LabelMatcher::new);
 
 /// "Nimi (sukunimi, etunimet)": the label names the surname before the first names.
 fn surname_first(n: &str) -> bool {
