@@ -81,7 +81,13 @@ pub fn own_lines(body: &str) -> Vec<Line> {
     let mut i = 0;
     while i < raw.len() {
         let l = raw[i];
-        if ATTRIBUTION.is_match(l) {
+        // Cheap tests first: every pattern below needs one of these shapes, and most lines
+        // have none of them.
+        let t = l.trim();
+        let colon_end = t.ends_with(':');
+        let rule_start = t.starts_with(['-', '_']);
+        let has_colon = t.contains(':');
+        if (colon_end || rule_start || has_colon) && ATTRIBUTION.is_match(l) {
             // Thunderbird and Outlook wrap the attribution; its first half ends the text too.
             let starts_low = l
                 .trim_start()
@@ -93,7 +99,8 @@ pub fn own_lines(body: &str) -> Vec<Line> {
             }
             break;
         }
-        if OUTLOOK_FROM.is_match(l)
+        if has_colon
+            && OUTLOOK_FROM.is_match(l)
             && raw[i + 1..]
                 .iter()
                 .take(4)
@@ -105,7 +112,7 @@ pub fn own_lines(body: &str) -> Vec<Line> {
             i += 1;
             continue;
         }
-        if MOBILE_FOOTER.is_match(l) && l.chars().count() < 80 {
+        if t.len() < 240 && MOBILE_FOOTER.is_match(l) && l.chars().count() < 80 {
             i += 1;
             continue;
         }

@@ -144,17 +144,28 @@ const EN: &[&str] = &[
 
 /// The language with the most common words in `text`.
 pub fn detect(text: &str) -> Option<Language> {
+    static WORDS: std::sync::LazyLock<std::collections::HashMap<&'static str, [bool; 3]>> =
+        std::sync::LazyLock::new(|| {
+            let mut map = std::collections::HashMap::new();
+            for (i, list) in [FI, SV, EN].iter().enumerate() {
+                for w in list.iter() {
+                    map.entry(*w).or_insert([false; 3])[i] = true;
+                }
+            }
+            map
+        });
+    let lower = text.to_lowercase();
     let mut counts = [0usize; 3];
-    for word in text
+    for word in lower
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
         .take(20_000)
     {
-        let w = word.to_lowercase();
-        let w = w.as_str();
-        counts[0] += usize::from(FI.contains(&w));
-        counts[1] += usize::from(SV.contains(&w));
-        counts[2] += usize::from(EN.contains(&w));
+        if let Some(langs) = WORDS.get(word) {
+            for (count, &is) in counts.iter_mut().zip(langs) {
+                *count += usize::from(is);
+            }
+        }
     }
     let max = *counts.iter().max()?;
     if max == 0 {

@@ -650,9 +650,13 @@ impl StemSet {
 
     /// True when a stem starts a word of `text` (any case, any punctuation around it).
     pub fn found_in(&self, text: &str) -> bool {
-        let n = normalise_label(text);
+        self.found_in_normalised(&normalise_label(text))
+    }
+
+    /// As [`StemSet::found_in`], for text already passed through [`normalise_label`].
+    pub fn found_in_normalised(&self, n: &str) -> bool {
         let bytes = n.as_bytes();
-        self.automaton.find_overlapping_iter(&n).any(|m| {
+        self.automaton.find_overlapping_iter(n).any(|m| {
             let starts_word = m.start() == 0 || bytes[m.start() - 1] == b' ';
             let ends_ok = !self.whole_word[m.pattern().as_usize()]
                 || bytes.get(m.end()).is_none_or(|&b| b == b' ');

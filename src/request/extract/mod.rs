@@ -15,7 +15,7 @@ mod labelled;
 use crate::request::clean::own_lines;
 use crate::request::model::{Field, Fields, Invalid, Language};
 use crate::request::personal_id::{find_candidates, InvalidReason};
-use crate::request::vocab::{DECEASED_SET, ON_BEHALF_SET};
+use crate::request::vocab::{normalise_label, DECEASED_SET, ON_BEHALF_SET};
 
 use address::Address;
 use prose::{NameMention, NamePart, Whose, YearContext};
@@ -187,10 +187,11 @@ impl Collector {
     }
 
     fn note_cues(&mut self, text: &str) {
-        if DECEASED_SET.found_in(text) {
+        let n = normalise_label(text);
+        if DECEASED_SET.found_in_normalised(&n) {
             self.deceased = true;
         }
-        if ON_BEHALF_SET.found_in(text) {
+        if ON_BEHALF_SET.found_in_normalised(&n) {
             self.on_behalf = true;
         }
         self.all_text.push_str(text);
