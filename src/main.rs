@@ -45,6 +45,15 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // The default hook prints the panic message, which can quote the text being parsed:
+    // report only where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info.location().map_or_else(
+            || "unknown place".to_string(),
+            |l| format!("{}:{}", l.file(), l.line()),
+        );
+        eprintln!("datareq: internal error at {place}");
+    }));
     let args = Args::parse();
     match args.command {
         Command::CheckConfig => cli::check_config::run(args.config.as_deref()),

@@ -422,7 +422,7 @@ fn missing_of(out: &Output) -> Vec<String> {
         out.status.success(),
         "exit {:?}: {}",
         out.status,
-        stderr_of(&out)
+        stderr_of(out)
     );
     let lines = json_lines(&stdout_of(out));
     assert_eq!(lines.len(), 1);

@@ -42,7 +42,17 @@ pub fn run(files: &[String], json: bool, rules: &Rules, current_year: i32) -> Ex
                 continue;
             }
         };
-        let request = parser.parse(&raw, current_year);
+        // A bug in the parser must cost one file, not the run (nor print its content: the
+        // binary's panic hook prints only where it happened).
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parser.parse(&raw, current_year)
+        }));
+        let Ok(request) = parsed else {
+            let _ = out.flush();
+            eprintln!("datareq: {file}: internal error while parsing; the message was not parsed");
+            failed = true;
+            continue;
+        };
         let written = if json {
             writeln!(out, "{}", contract_json(file, &request))
         } else {

@@ -48,6 +48,9 @@ static SENTENCE_END: LazyLock<Regex> =
 static POSTAL_CODE_ONLY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:FI\s*-\s*)?(\d{5})\s*$").expect("static regex"));
 
+/// How far before a postal code a street may begin.
+const MAX_STREET_BYTES: usize = 200;
+
 /// "HELSINKI" → "Helsinki"; names written in mixed case stay as written.
 pub fn normal_case(office: &str) -> String {
     if office.chars().any(|c| c.is_lowercase()) {
@@ -155,7 +158,13 @@ pub fn addresses_in_lines(lines: &[&str]) -> Vec<Address> {
             if post_office.is_empty() {
                 continue;
             }
-            let before = &line[..caps.get(0).map_or(code.start(), |m| m.start())];
+            let at = caps.get(0).map_or(code.start(), |m| m.start());
+            // A street is short: look at most this far back (linear time on long paragraphs).
+            let mut from = at.saturating_sub(MAX_STREET_BYTES);
+            while !line.is_char_boundary(from) {
+                from += 1;
+            }
+            let before = &line[from..at];
             let street = if before.trim().trim_end_matches(',').trim().is_empty() {
                 // The code starts its line: the street is on the line above.
                 i.checked_sub(1)

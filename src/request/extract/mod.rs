@@ -8,6 +8,7 @@ pub mod phone;
 pub mod prose;
 pub mod provider;
 pub mod requested;
+pub mod spans;
 pub mod years;
 
 mod labelled;
@@ -20,6 +21,12 @@ use crate::request::vocab::{normalise_label, DECEASED_SET, ON_BEHALF_SET};
 use address::Address;
 use prose::{NameMention, NamePart, Whose, YearContext};
 use provider::ProviderMatcher;
+
+/// Year mentions read per sentence: no request names more; hostile text may name millions.
+const MAX_YEAR_MENTIONS: usize = 256;
+
+/// Distinct identity codes kept per message: more is a conflict for a clerk either way.
+const MAX_IDS: usize = 64;
 
 /// One text to read: the message body or a text attachment.
 pub struct TextInput<'a> {
@@ -109,7 +116,7 @@ impl Collector {
         for c in find_candidates(text) {
             spans.push((c.start, c.end));
             let invalid = c.result.as_ref().err().copied();
-            if !self.ids.iter().any(|w| w.normalised == c.normalised) {
+            if self.ids.len() < MAX_IDS && !self.ids.iter().any(|w| w.normalised == c.normalised) {
                 self.ids.push(WrittenId {
                     normalised: c.normalised,
                     invalid,
@@ -133,12 +140,14 @@ impl Collector {
         }
         // Phones before years: "050 245 1866" holds something that looks like a year.
         let mut phone_spans = Vec::new();
+        let skip = skip;
         for p in phone::phone_mentions(&paragraph, &skip) {
             if let Some(e164) = p.e164 {
                 phone_spans.push((p.start, p.end));
                 self.phones.push(e164);
             }
         }
+        let phone_spans = spans::SpanSet::new(phone_spans);
         for sentence in prose::sentences(&paragraph) {
             let offset = sentence.as_ptr() as usize - paragraph.as_ptr() as usize;
             self.names.extend(prose::name_mentions(sentence));
@@ -148,12 +157,18 @@ impl Collector {
             if let Some(consent) = prose::sms_consent(sentence) {
                 self.sms.push(consent);
             }
-            for m in years::year_mentions(sentence) {
+            let mentions = years::year_mentions(sentence);
+            let cues = if mentions.is_empty() {
+                prose::SentenceCues::default()
+            } else {
+                prose::sentence_cues(sentence)
+            };
+            for m in mentions.into_iter().take(MAX_YEAR_MENTIONS) {
                 let (s, e) = (offset + m.start, offset + m.end);
-                if phone_spans.iter().any(|&(ps, pe)| s < pe && e > ps) {
+                if phone_spans.overlaps(s, e) {
                     continue;
                 }
-                if prose::year_context(sentence, m.start, m.end) == YearContext::Treatment {
+                if prose::year_context(sentence, m.start, m.end, cues) == YearContext::Treatment {
                     self.years.extend(&m.years);
                 }
             }
@@ -173,10 +188,11 @@ impl Collector {
         self.note_cues(text);
         for c in find_candidates(text) {
             let invalid = c.result.as_ref().err().copied();
-            if !self
-                .sign_off_ids
-                .iter()
-                .any(|w| w.normalised == c.normalised)
+            if self.sign_off_ids.len() < MAX_IDS
+                && !self
+                    .sign_off_ids
+                    .iter()
+                    .any(|w| w.normalised == c.normalised)
             {
                 self.sign_off_ids.push(WrittenId {
                     normalised: c.normalised,

@@ -187,6 +187,8 @@ fn clean_words(raw: &str) -> Vec<String> {
     words
 }
 
+const MAX_NAMES_PER_SENTENCE: usize = 32;
+
 /// Names stated in one sentence (or paragraph), in order.
 pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
     // One pass over the sentence for any cue before running each cue's own pattern: most
@@ -204,6 +206,10 @@ pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
     {
         for caps in cue.regex.captures_iter(sentence) {
             let Some(m) = caps.name("n") else { continue };
+            // No sentence names more people; the cap keeps the overlap check bounded.
+            if out.len() >= MAX_NAMES_PER_SENTENCE {
+                return out;
+            }
             if taken.iter().any(|&(s, e)| m.start() < e && m.end() > s) {
                 continue;
             }
@@ -386,8 +392,24 @@ const EVENT_CUES: &[&str] = &[
     "utpressning",
 ];
 
+/// What a whole sentence says about its years, computed once per sentence (a sentence of
+/// thousands of years must not be re-read for each of them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SentenceCues {
+    other: bool,
+    treatment: bool,
+}
+
+pub fn sentence_cues(sentence: &str) -> SentenceCues {
+    let whole = normalise_label(sentence);
+    SentenceCues {
+        other: OTHER_YEAR_CUES.iter().any(|c| has_stem(&whole, c)),
+        treatment: TREATMENT_CUES.iter().any(|c| has_stem(&whole, c)),
+    }
+}
+
 /// Looks back from `at` in `sentence` for the nearest cue word (`end`: where the year ends).
-pub fn year_context(sentence: &str, at: usize, end: usize) -> YearContext {
+pub fn year_context(sentence: &str, at: usize, end: usize, whole: SentenceCues) -> YearContext {
     let before = &sentence[..at];
     let close_before = before.split_whitespace().rev().take(1);
     let close_after = sentence[end.min(sentence.len())..]
@@ -430,11 +452,10 @@ pub fn year_context(sentence: &str, at: usize, end: usize) -> YearContext {
     {
         return YearContext::Other;
     }
-    let whole = normalise_label(sentence);
-    if OTHER_YEAR_CUES.iter().any(|c| has_stem(&whole, c)) {
+    if whole.other {
         return YearContext::Other;
     }
-    if TREATMENT_CUES.iter().any(|c| has_stem(&whole, c)) {
+    if whole.treatment {
         return YearContext::Treatment;
     }
     YearContext::Unknown
@@ -454,9 +475,13 @@ pub fn sentences(paragraph: &str) -> Vec<&str> {
     while i < bytes.len() {
         let c = bytes[i];
         if (c == b'.' || c == b'!' || c == b'?') && i + 1 < bytes.len() && bytes[i + 1] == b' ' {
+            // After the separator itself, whatever its width in UTF-8 (an em space is three
+            // bytes).
             let word_start = paragraph[..i]
-                .rfind(|ch: char| ch.is_whitespace() || ch == '(')
-                .map_or(0, |p| p + 1);
+                .char_indices()
+                .rev()
+                .find(|&(_, ch)| ch.is_whitespace() || ch == '(')
+                .map_or(0, |(p, ch)| p + ch.len_utf8());
             let word = paragraph[word_start..i].to_lowercase();
             let single_upper = word.chars().count() == 1
                 && paragraph[word_start..i].chars().all(char::is_uppercase);
@@ -544,16 +569,30 @@ mod tests {
         assert_eq!(sms_consent("Kiitos."), None);
         let s = "Äitini kuoli vuonna 2022.";
         let at = s.find("2022").unwrap();
-        assert_eq!(year_context(s, at, at + 4), YearContext::Other);
+        assert_eq!(
+            year_context(s, at, at + 4, sentence_cues(s)),
+            YearContext::Other
+        );
         let s = "I received a blackmail email after the 2020 data breach.";
         let at = s.find("2020").unwrap();
-        assert_eq!(year_context(s, at, at + 4), YearContext::Other);
+        assert_eq!(
+            year_context(s, at, at + 4, sentence_cues(s)),
+            YearContext::Other
+        );
         let s = "I had therapy at the clinic that was hacked, in 2017-2018.";
         let at = s.find("2017").unwrap();
-        assert_eq!(year_context(s, at, at + 9), YearContext::Treatment);
+        assert_eq!(
+            year_context(s, at, at + 9, sentence_cues(s)),
+            YearContext::Treatment
+        );
         let s = "Kävin terapiassa vuosina 2015-2018.";
         assert_eq!(
-            year_context(s, s.find("2015").unwrap(), s.find("2015").unwrap() + 9),
+            year_context(
+                s,
+                s.find("2015").unwrap(),
+                s.find("2015").unwrap() + 9,
+                sentence_cues(s)
+            ),
             YearContext::Treatment
         );
     }
