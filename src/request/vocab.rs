@@ -556,6 +556,12 @@ pub const ON_BEHALF: &[&str] = &[
     "authorized me",
     "a minor",
     "proxy",
+];
+
+/// Relatives as people name them ("tyttäreni", "min dotter", "my daughter"). Alone they do not
+/// make a request someone else's ("Äitini suositteli Vastaamoa"); next to the records or the
+/// identity code they do ("tyttäreni potilasasiakirjat").
+pub const RELATIONS: &[&str] = &[
     "tyttäreni",
     "poikani",
     "lapseni",
@@ -594,6 +600,37 @@ pub const ON_BEHALF: &[&str] = &[
     "my dad",
     "my brother",
     "my sister",
+];
+
+/// Roles a writer signs with when asking for someone else ("Onnin äiti", "mother of …").
+pub const SIGN_OFF_ROLES: &[&str] = &[
+    "äiti",
+    "isä",
+    "huoltaja",
+    "vanhempi",
+    "puoliso",
+    "omainen",
+    "asiamies",
+    "edunvalvoja",
+    "mor",
+    "far",
+    "mamma",
+    "pappa",
+    "förälder",
+    "vårdnadshavare",
+    "make",
+    "maka",
+    "anhörig",
+    "mother",
+    "father",
+    "mum",
+    "mom",
+    "dad",
+    "parent",
+    "guardian",
+    "spouse",
+    "husband",
+    "wife",
 ];
 
 /// Words that say the client has died.
@@ -665,11 +702,16 @@ impl StemSet {
     }
 }
 
-/// The on-behalf and deceased cues, compiled once.
+/// The on-behalf, deceased and sign-off role cues, compiled once.
 pub static ON_BEHALF_SET: std::sync::LazyLock<StemSet> =
     std::sync::LazyLock::new(|| StemSet::new(ON_BEHALF));
 pub static DECEASED_SET: std::sync::LazyLock<StemSet> =
     std::sync::LazyLock::new(|| StemSet::new(DECEASED));
+pub static SIGN_OFF_ROLE_SET: std::sync::LazyLock<StemSet> = std::sync::LazyLock::new(|| {
+    let whole_words: Vec<String> = SIGN_OFF_ROLES.iter().map(|w| format!("{w} ")).collect();
+    let refs: Vec<&str> = whole_words.iter().map(String::as_str).collect();
+    StemSet::new(&refs)
+});
 
 #[cfg(test)]
 mod tests {

@@ -165,6 +165,14 @@ pub fn addresses_in_lines(lines: &[&str]) -> Vec<Address> {
                 from += 1;
             }
             let before = &line[from..at];
+            // "skickat till FPA, PB 450, 00056 FPA": Kela's own address is not the writer's.
+            let lower_before = before.to_lowercase();
+            if ["kela", "fpa", "kansaneläkelaitos", "folkpensionsanstalt"]
+                .iter()
+                .any(|k| post_office.eq_ignore_ascii_case(k) || lower_before.contains(k))
+            {
+                continue;
+            }
             let street = if before.trim().trim_end_matches(',').trim().is_empty() {
                 // The code starts its line: the street is on the line above.
                 i.checked_sub(1)

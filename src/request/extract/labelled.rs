@@ -475,12 +475,29 @@ fn apply(
 }
 
 fn provider_value(value: &str, c: &mut Collector, matcher: &ProviderMatcher) {
-    if value.is_empty() || is_placeholder(value) {
+    // "Terapiakeskus Aalto Oy (ei siis Vastaamo)": what stands in brackets is a remark.
+    let mut depth = 0usize;
+    let main: String = value
+        .chars()
+        .filter(|&ch| {
+            match ch {
+                '(' => depth += 1,
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    return false;
+                }
+                _ => {}
+            }
+            depth == 0 && ch != '('
+        })
+        .collect();
+    let main = main.split_whitespace().collect::<Vec<_>>().join(" ");
+    if main.is_empty() || is_placeholder(&main) {
         return;
     }
-    match matcher.find_first(value) {
-        Some(canon) => c.providers.push(canon),
-        None => c.unknown_providers.push(value.to_string()),
+    match matcher.find_first(&main) {
+        Some(canon) => c.labelled_providers.push(canon),
+        None => c.unknown_providers.push(main),
     }
 }
 

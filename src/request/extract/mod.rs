@@ -16,7 +16,7 @@ mod labelled;
 use crate::request::clean::own_lines;
 use crate::request::model::{Field, Fields, Invalid, Language};
 use crate::request::personal_id::{find_candidates, InvalidReason};
-use crate::request::vocab::{normalise_label, DECEASED_SET, ON_BEHALF_SET};
+use crate::request::vocab::{normalise_label, DECEASED_SET, ON_BEHALF_SET, SIGN_OFF_ROLE_SET};
 
 use address::Address;
 use prose::{NameMention, NamePart, Whose, YearContext};
@@ -89,6 +89,7 @@ struct Collector {
     info: Vec<String>,
     labelled_info: Vec<String>,
     providers: Vec<String>,
+    labelled_providers: Vec<String>,
     unknown_providers: Vec<String>,
     years: Vec<i32>,
     labelled_years: Vec<i32>,
@@ -144,7 +145,10 @@ impl Collector {
         for p in phone::phone_mentions(&paragraph, &skip) {
             if let Some(e164) = p.e164 {
                 phone_spans.push((p.start, p.end));
-                self.phones.push(e164);
+                // "hänen numeronsa oli 040…", "hennes nummer är …": someone else's phone.
+                if !prose::belongs_to_someone_else(&paragraph[..p.start]) {
+                    self.phones.push(e164);
+                }
             }
         }
         let phone_spans = spans::SpanSet::new(phone_spans);
@@ -186,6 +190,10 @@ impl Collector {
             return;
         }
         self.note_cues(text);
+        // "Terveisin, Kirsi Heikura, Onnin äiti": the writer signs as someone else's relative.
+        if SIGN_OFF_ROLE_SET.found_in(text) {
+            self.on_behalf = true;
+        }
         for c in find_candidates(text) {
             let invalid = c.result.as_ref().err().copied();
             if self.sign_off_ids.len() < MAX_IDS
@@ -203,6 +211,9 @@ impl Collector {
     }
 
     fn note_cues(&mut self, text: &str) {
+        if prose::relative_with_records(text) {
+            self.on_behalf = true;
+        }
         let n = normalise_label(text);
         if DECEASED_SET.found_in_normalised(&n) {
             self.deceased = true;
@@ -304,6 +315,8 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
     }
     if surname.is_none() && first.is_none() {
         let whose = if c.names.iter().any(|n| n.whose == Whose::Other) {
+            // The client is someone other than the writer: a clerk must see it.
+            out.on_behalf = true;
             Whose::Other
         } else {
             Whose::Writer
@@ -397,15 +410,22 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
         .map(|(_, p)| p);
     out.fields.requested_information = c.labelled_info.first().or(best_prose).cloned();
 
-    let (provider, provider_conflict) = first_distinct(&c.providers);
-    if provider_conflict {
-        out.conflicting.push(Field::ServiceProvider);
-    }
-    if provider.is_some() {
-        out.fields.service_provider = provider;
-    } else if let Some(unknown) = c.unknown_providers.first() {
+    // A provider named under its label is what the form says; an unknown one there is not
+    // overruled by a mention of Vastaamo elsewhere ("… (ei siis Vastaamo)").
+    if let Some(unknown) = c.unknown_providers.first() {
         out.fields.service_provider = Some(unknown.clone());
         out.unknown_provider = true;
+    } else {
+        let named = if c.labelled_providers.is_empty() {
+            &c.providers
+        } else {
+            &c.labelled_providers
+        };
+        let (provider, provider_conflict) = first_distinct(named);
+        if provider_conflict {
+            out.conflicting.push(Field::ServiceProvider);
+        }
+        out.fields.service_provider = provider;
     }
 
     let mut years = if c.labelled_years.is_empty() {

@@ -301,6 +301,150 @@ pub fn sms_consent(sentence: &str) -> Option<bool> {
     Some(!SMS_NEGATION.iter().any(|w| n.contains(w)))
 }
 
+/// Words before a phone number that make it someone else's: a third person or a relative.
+const THIRD_PERSON: &[&str] = &[
+    "hänen",
+    "hänelle",
+    "häneen",
+    "hänet",
+    "heidän",
+    "hans",
+    "hennes",
+    "honom",
+    "henne",
+    "deras",
+    "his",
+    "her",
+    "him",
+    "their",
+    "them",
+    "terapeut",
+    "therapist",
+    "psykolog",
+    "psycholog",
+    "lääkär",
+    "läkare",
+    "doctor",
+    "vastaanotto",
+    "dotter",
+    "dotters",
+    "son",
+    "sons",
+    "daughter",
+    "husband",
+    "wife",
+    "mother",
+    "father",
+    "partner",
+    "sister",
+    "brother",
+    "tytär",
+    "tyttären",
+    "pojan",
+    "äidin",
+    "isän",
+    "vaimon",
+    "miehen",
+    "puolison",
+];
+const FIRST_PERSON: &[&str] = &[
+    "minun",
+    "minut",
+    "minuun",
+    "minulle",
+    "numeroni",
+    "puhelinnumeroni",
+    "puhelimeni",
+    "my",
+    "me",
+    "mine",
+    "mitt",
+    "min",
+    "mig",
+    "jag",
+    "i",
+    "oma",
+    "omani",
+    "own",
+    "egen",
+    "eget",
+];
+
+/// Whether the words just before a phone number say it belongs to someone else ("hänen
+/// numeronsa oli", "hennes nummer är"); the nearest person word decides.
+pub fn belongs_to_someone_else(before: &str) -> bool {
+    let tail_start = before.len().saturating_sub(200);
+    let mut start = tail_start;
+    while !before.is_char_boundary(start) {
+        start += 1;
+    }
+    for word in before[start..].split_whitespace().rev().take(8) {
+        let w: String = word
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '\'')
+            .flat_map(char::to_lowercase)
+            .collect();
+        if word.ends_with(['.', '!', '?']) && !w.is_empty() && w.len() > 3 {
+            // The previous sentence.
+            break;
+        }
+        let third_suffix = (w.ends_with("nsa") || w.ends_with("nsä")) && w.len() > 5;
+        if third_suffix
+            || THIRD_PERSON
+                .iter()
+                .any(|t| w == *t || (t.len() > 5 && w.starts_with(t)))
+            || RELATION_WORDS.iter().any(|r| w == *r)
+        {
+            return true;
+        }
+        // "puhelinnumeroni": the Finnish first-person suffix.
+        if FIRST_PERSON.contains(&w.as_str()) || w.ends_with("ni") && w.len() > 5 {
+            return false;
+        }
+    }
+    false
+}
+
+/// Single-word relatives ("tyttäreni") for the phone-owner test.
+const RELATION_WORDS: &[&str] = &[
+    "tyttäreni",
+    "poikani",
+    "lapseni",
+    "puolisoni",
+    "vaimoni",
+    "mieheni",
+    "äitini",
+    "isäni",
+    "veljeni",
+    "siskoni",
+    "sisareni",
+];
+
+static RELATIVE_WITH_RECORDS: LazyLock<Regex> = LazyLock::new(|| {
+    let relations: Vec<String> = crate::request::vocab::RELATIONS
+        .iter()
+        .map(|r| regex::escape(r).replace(' ', r"\s+"))
+        .collect();
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\p{{L}}])(?:{}|hänen|hans|hennes|his|her|their|heidän)(?:'s|s)?\s+(?:\p{{L}}+\s+){{0,2}}?(?:potilas|asiakirj|tiedo|tietoj|terapia|muistiinpan|kertomu|journal|uppgift|handling|anteckning|patient|record|file|notes|henkilötunnu|personbeteckning|identity\s+code|id\s+code|therapy|begäran|pyyntö|tietopyyn|request|hakemus|ansökan|application|lomake|blankett|form\b)",
+        relations.join("|")
+    ))
+    .expect("static regex")
+});
+
+/// An age written for the client ("16-vuotias", "12 år gammal", "15 years old"): a writer
+/// giving an age is usually writing about a child.
+static AGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b\d{1,2}\s*-?\s*(?:vuotias|v\.\s|år\s+gammal|years?\s+old|year-old)")
+        .expect("static regex")
+});
+
+/// "tyttäreni potilasasiakirjat", "min dotters journal", "her therapy records", "hennes
+/// begäran", "16-vuotias": the records asked for are someone else's.
+pub fn relative_with_records(text: &str) -> bool {
+    RELATIVE_WITH_RECORDS.is_match(text) || AGE.is_match(text)
+}
+
 /// Cue words for years in a sentence: treatment, or something else (death, birth).
 const TREATMENT_CUES: &[&str] = &[
     "terap",
