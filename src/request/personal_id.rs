@@ -243,8 +243,12 @@ fn match_at(chars: &[(usize, char)], i: usize) -> Option<usize> {
     if !symbol && !matches!(sign, 'Y' | 'X' | 'W' | 'V' | 'U' | 'A'..='F') {
         return None;
     }
-    // Spaces around a letter sign would let ordinary prose ("123456 a 1234") through.
-    if sign_at != k && !symbol {
+    // Spaces around a letter sign would let ordinary prose ("123456 a 1234") through; one
+    // space before an upper-case sign glued to the rest ("050304 A163X") is how some type it.
+    if sign_at != k
+        && !symbol
+        && (!at(sign_at).is_some_and(|c| c.is_uppercase()) || at(sign_at + 1).is_some_and(is_gap))
+    {
         return None;
     }
     k = sign_at + 1;
@@ -772,6 +776,8 @@ mod tests {
         assert!(found("131052  -  308T").is_empty());
         assert!(found("131052 -\n308T").is_empty());
         assert!(found("010516 B 903X").is_empty());
+        assert!(found("010516 b903X").is_empty());
+        assert_eq!(found("hetu 010594 Y9032.").len(), 1);
         assert!(found("131052-308 T").is_empty());
     }
 

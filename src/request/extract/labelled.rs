@@ -407,7 +407,18 @@ fn apply(
             }
         }
         LabelKind::ServiceProvider => provider_value(&clean, c, matcher),
-        LabelKind::TreatmentYears => c.labelled_years.extend(years::years_in_value(&clean)),
+        LabelKind::TreatmentYears => {
+            let found = years::years_in_value(&clean);
+            // "Hoitovuosi: 2106": a number where a year should be is an invalid year.
+            if found.is_empty()
+                && clean
+                    .split(|ch: char| !ch.is_ascii_digit())
+                    .any(|d| d.len() == 4)
+            {
+                c.years_invalid = true;
+            }
+            c.labelled_years.extend(found);
+        }
         LabelKind::ProviderAndYears => {
             c.labelled_years.extend(years::years_in_value(&clean));
             let mut rest = clean.clone();

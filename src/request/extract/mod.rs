@@ -93,6 +93,7 @@ struct Collector {
     unknown_providers: Vec<String>,
     years: Vec<i32>,
     labelled_years: Vec<i32>,
+    years_invalid: bool,
     phones: Vec<String>,
     labelled_phones: Vec<String>,
     phone_invalid: bool,
@@ -435,7 +436,9 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
     };
     years.sort_unstable();
     years.dedup();
-    if years.iter().any(|&y| y < 2000 || y > reference_year) {
+    if years.iter().any(|&y| y < 2000 || y > reference_year)
+        || (years.is_empty() && c.years_invalid)
+    {
         out.invalid.push(Invalid {
             field: Field::TreatmentYears,
             reason: "format",

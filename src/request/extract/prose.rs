@@ -279,6 +279,10 @@ const SMS_WORDS: &[&str] = &[
     "tekstari",
     "textmeddelande",
     "text notification",
+    "text me",
+    "texts",
+    "texting",
+    "tekstata",
 ];
 
 /// Consent to an SMS arrival notice stated in a sentence: Some(true/false), or None when the
@@ -294,12 +298,51 @@ pub fn sms_consent(sentence: &str) -> Option<bool> {
     if !ANY_SMS_WORD.is_match(sentence) {
         return None;
     }
-    let n = normalise_label(sentence);
+    // Only the clause that speaks of SMS counts: "En halua puhelinsoittoja, mutta
+    // tekstiviesti käy hyvin."
+    let clause = sentence
+        .split([';', '('])
+        .flat_map(|c| {
+            c.split(", mutta")
+                .flat_map(|c| c.split(", men"))
+                .flat_map(|c| c.split(", but"))
+        })
+        .find(|c| ANY_SMS_WORD.is_match(c))
+        .unwrap_or(sentence);
+    let n = normalise_label(clause);
     if !SMS_WORDS.iter().any(|w| has_stem(&n, w) || n.contains(w)) {
-        return None;
+        // The SMS word stood in another clause of the sentence.
+        let whole = normalise_label(sentence);
+        if !SMS_WORDS
+            .iter()
+            .any(|w| has_stem(&whole, w) || whole.contains(w))
+        {
+            return None;
+        }
+    }
+    if SMS_FINE.iter().any(|w| n.contains(w)) {
+        return Some(true);
     }
     Some(!SMS_NEGATION.iter().any(|w| n.contains(w)))
 }
+
+/// Phrases that say yes although they contain a negation ("ei ole ongelma", "no problem").
+const SMS_FINE: &[&str] = &[
+    " ei ole ongelma",
+    " ei haittaa",
+    " käy hyvin",
+    " sopii",
+    " no problem",
+    " not a problem",
+    " is fine",
+    " are fine",
+    " are ok",
+    " is ok",
+    " inget problem",
+    " går bra",
+    " går fint",
+    " passar",
+];
 
 /// Words before a phone number that make it someone else's: a third person or a relative.
 const THIRD_PERSON: &[&str] = &[
@@ -504,6 +547,11 @@ const OTHER_YEAR_CUES: &[&str] = &[
     "dated",
     "date",
     "datum",
+    "nyt ",
+    "now ",
+    "nu ",
+    "tänä",
+    "this year",
 ];
 
 /// Words that introduce years of any kind: they never decide the context on their own.

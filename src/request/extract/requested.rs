@@ -137,6 +137,7 @@ static RIGHT_CUT: LazyLock<Regex> = LazyLock::new(|| {
                |för\s+perioden|under\s+åren|under\s+tiden|eftersom|men
                |for\s+the\s+period|during|since|because|but|as\s+soon
                |as\s+next\s+of\s+kin|as\s+a\s+relative|as\s+(?:his|her|their)\s+\p{L}+|omaisena|huoltajana|osakkaana|som\s+anhörig|som\s+vårdnadshavare
+               |to\s+(?:my|our|this|the\s+following)\s+(?:home\s+|postal\s+)?address|osoitteeseen(?:ni)?|till\s+(?:min|vår|följande)\s+adress
                |under\s+the\s+gdpr|under\s+gdpr|according\s+to|pursuant\s+to|in\s+accordance\s+with|enligt|tietosuoja-asetuksen|gdpr)\b
         | \s+(?:från|from|hos|at|by|held\s+by|kept\s+by|vid)\s+(?:the\s+|den\s+)?(?-i:\p{Lu})
         | \s+(?-i:(?:\p{Lu}\p{L}*\s+){0,2}\p{Lu}[\p{L}:]*(?:sta|stä|lta|ltä))\b
@@ -229,6 +230,10 @@ fn qualified(words: &[&str], at: usize) -> bool {
 
 /// The requested information in one sentence, if the sentence asks for records.
 pub fn requested_information(sentence: &str) -> Option<String> {
+    // A question ("How do I request my records?") asks about the process, not for records.
+    if sentence.trim_end().ends_with('?') {
+        return None;
+    }
     let verb = REQUEST_VERB.find(sentence)?;
     let rest = &sentence[verb.end().min(sentence.len())..];
     let rest = rest.trim_end_matches(['.', '!', '?', ' ']);

@@ -28,7 +28,7 @@ static YEAR_EXPR: LazyLock<Regex> = LazyLock::new(|| {
         (?:
             \s*(?:[-‐‑‒–—―−]|\.\.)\s*(?:\d{1,2}[./])?(?P<b>(?:19|20)\d{2}|\d{2})(?-u:\b)
           | \s+(?:and|och|ja)\s+(?P<c>(?:19|20)\d{2})(?-u:\b)(?:\s*(?:välillä|väliltä))?
-          | \s+(?:to|till|until|through|vuoteen|\p{L}+(?:seen|een|aan|ään|iin|yyn|uun|oon|öön))\s+(?:\p{L}+\s+){0,3}?(?P<d>(?:19|20)\d{2})(?-u:\b)(?:\s*(?:asti|saakka))?
+          | \s+(?:to|till|until|through|up\s+to|fram\s+till|upp\s+till|ända\s+till|vuoteen|\p{L}+(?:seen|een|aan|ään|iin|yyn|uun|oon|öön))\s+(?:\p{L}+\s+){0,3}?(?P<d>(?:19|20)\d{2})(?-u:\b)(?:\s*(?:asti|saakka))?
         )?",
     )
     .expect("static regex")
