@@ -14,6 +14,10 @@ pub enum LabelKind {
     FullName {
         surname_first: bool,
     },
+    /// The name of the writer's child or spouse ("Son:", "Tytär:"): the client, someone else.
+    RelativeName {
+        surname_first: bool,
+    },
     FormerNames,
     PersonalId,
     RequestedInformation,
@@ -261,6 +265,31 @@ const RELATION: &[&str] = &[
     "förhållande",
     "släktskap",
 ];
+const RELATIVE: &[&str] = &[
+    "son ",
+    "daughter",
+    "child ",
+    "poika ",
+    "poikani",
+    "tytär ",
+    "tyttäreni",
+    "lapsi ",
+    "lapseni",
+    "dotter ",
+    "barn ",
+    "barnet ",
+    "wife ",
+    "husband ",
+    "spouse ",
+    "puoliso ",
+    "vaimo ",
+];
+const PERSONAL_DETAILS: &[&str] = &[
+    "henkilötiedot",
+    "henkilötietoni",
+    "personuppgifter",
+    "personal details",
+];
 const NAME: &[&str] = &[
     "nimi", "nimet ", "nimeni", "namn ", "namnet ", "name", "names",
 ];
@@ -310,6 +339,12 @@ const RULES: &[Rule] = &[
     (LabelKind::TreatmentYears, &[YEARS]),
     (LabelKind::RequesterName, &[REQUESTER, NAME]),
     (LabelKind::Relation, &[RELATION]),
+    (
+        LabelKind::RelativeName {
+            surname_first: false,
+        },
+        &[RELATIVE],
+    ),
     // "Sukunimi ja etunimet", "Nimi (sukunimi, etunimet)": one value holds both.
     (
         LabelKind::FullName {
@@ -326,6 +361,12 @@ const RULES: &[Rule] = &[
         &[NAME],
     ),
     (LabelKind::RequestedInformation, &[REQUESTED]),
+    (
+        LabelKind::FullName {
+            surname_first: false,
+        },
+        &[PERSONAL_DETAILS],
+    ),
     (LabelKind::Additional, &[ADDITIONAL]),
 ];
 
@@ -433,6 +474,11 @@ pub fn classify_label(label: &str) -> Option<LabelKind> {
             }
             if let LabelKind::FullName { .. } = kind {
                 return Some(LabelKind::FullName {
+                    surname_first: surname_first(&n),
+                });
+            }
+            if let LabelKind::RelativeName { .. } = kind {
+                return Some(LabelKind::RelativeName {
                     surname_first: surname_first(&n),
                 });
             }

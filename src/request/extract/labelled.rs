@@ -61,12 +61,14 @@ fn split_label_sep(text: &str) -> Option<(LabelKind, String, bool)> {
     let Some(m) = SEPARATOR.find(body) else {
         // A label alone on its line ("Sukunimi ja etunimet", value on the next line).
         let label = body.trim();
-        let bare = label.split_whitespace().count() <= 4
+        let bare = label.split_whitespace().count() <= 3
             && !label.chars().any(|c| c.is_ascii_digit())
             && !label.ends_with(['.', '!', ',', ';']);
+        // A relative's name needs its colon: "Kaikki tyttäreni potilasasiakirjat" is a value.
         return bare
             .then(|| classify_label(label))
             .flatten()
+            .filter(|k| !matches!(k, LabelKind::RelativeName { .. }))
             .map(|kind| (kind, String::new(), true));
     };
     if m.start() == 0 || body[..m.start()].chars().count() > 60 {
@@ -348,6 +350,11 @@ fn apply(
     let clean = joined.trim_end_matches(['.', ',', ';']).trim().to_string();
     c.labelled_rows += 1;
     c.note_cues(&joined);
+    if kind != LabelKind::PersonalId {
+        // Any value may hold an identity code ("Henkilötiedot: Emilia Nyström, 120487-633X"),
+        // and every code counts when two disagree.
+        c.add_ids(&joined);
+    }
     match kind {
         LabelKind::Surname | LabelKind::FirstNames | LabelKind::FullName { .. }
             if requester_section =>
@@ -360,17 +367,23 @@ fn apply(
             c.former.extend(former);
         }
         LabelKind::FirstNames => c.labelled_first.push(clean),
-        LabelKind::FullName { surname_first } => {
+        LabelKind::FullName { surname_first } | LabelKind::RelativeName { surname_first } => {
+            if matches!(kind, LabelKind::RelativeName { .. }) {
+                // "Son: Lucas Henrik Andersson": the client is the writer's relative.
+                c.on_behalf = true;
+            }
             let (name, former) = split_former(&clean);
-            // "af Hällström, Carl Johan": the comma, not the word count, splits the name.
+            // "af Hällström, Carl Johan": the comma, not the word count, splits the name — when
+            // what follows it is names ("Tobias Lund, född 1985" is a name and a remark).
             match name.split_once(',') {
-                Some((surname, first))
-                    if !surname.trim().is_empty() && !first.trim().is_empty() =>
-                {
+                Some((surname, first)) if !surname.trim().is_empty() && only_names(first) => {
                     c.labelled_split_names
                         .push((surname.trim().to_string(), first.trim().to_string()));
                 }
-                _ => c.labelled_full.push((name, surname_first)),
+                Some((full, _)) => c
+                    .labelled_full
+                    .push((full.trim().to_string(), surname_first)),
+                None => c.labelled_full.push((name, surname_first)),
             }
             c.former.extend(former);
         }
@@ -426,6 +439,20 @@ fn apply(
                 rest.replace_range(m.start..m.end, "");
             }
             provider_value(rest.trim().trim_matches([',', ' ', '-']), c, matcher);
+        }
+        LabelKind::Phone if prose::sms_consent(&joined).is_some() => {
+            // "050 649 3305 (please don't text me)": the number and a word on SMS.
+            if let Some(consent) = prose::sms_consent(&joined) {
+                c.sms.push(consent);
+            }
+            let found: Vec<String> = phone::phone_mentions(&clean, &[])
+                .into_iter()
+                .filter_map(|p| p.e164)
+                .collect();
+            if found.is_empty() {
+                c.phone_invalid = true;
+            }
+            c.labelled_phones.extend(found);
         }
         LabelKind::Phone => match phone::to_e164(&clean) {
             Some(p) => c.labelled_phones.push(p),
@@ -510,6 +537,17 @@ fn provider_value(value: &str, c: &mut Collector, matcher: &ProviderMatcher) {
         Some(canon) => c.labelled_providers.push(canon),
         None => c.unknown_providers.push(main),
     }
+}
+
+/// One to four capitalised words and nothing else.
+fn only_names(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (1..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+        })
 }
 
 /// "Virtanen (o.s. Korhonen)": the name and the former names in the parenthesis.

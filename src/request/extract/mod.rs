@@ -22,6 +22,11 @@ use address::Address;
 use prose::{NameMention, NamePart, Whose, YearContext};
 use provider::ProviderMatcher;
 
+static IBAN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?-u:\b)[A-Z]{2}\d{2}(?: ?[0-9A-Z]{4}){2,7}(?: ?[0-9A-Z]{1,4})?(?-u:\b)")
+        .expect("static regex")
+});
+
 /// Year mentions read per sentence: no request names more; hostile text may name millions.
 const MAX_YEAR_MENTIONS: usize = 256;
 
@@ -136,6 +141,8 @@ impl Collector {
         }
         self.note_cues(&paragraph);
         let mut skip = self.add_ids(&paragraph);
+        // Bank account numbers hold digit groups that read as phone numbers.
+        skip.extend(IBAN.find_iter(&paragraph).map(|m| (m.start(), m.end())));
         for (s, e, canon) in matcher.find_all(&paragraph) {
             skip.push((s, e));
             self.providers.push(canon);

@@ -88,7 +88,7 @@ const NAME_CUE_TABLE: &[(&str, Whose, NamePart)] = &[
         NamePart::First,
     ),
     (
-        r"nimeni on|minun nimeni on|olen|mitt namn är|jag heter|my name is|my full name is|i am|i'm|this is|minä,|jag,|i,|allekirjoittanut|undertecknad|the undersigned",
+        r"nimeni on|minun nimeni on|nimi|namn|name|olen|mitt namn är|jag heter|my name is|my full name is|i am|i'm|this is|minä,|jag,|i,|allekirjoittanut|undertecknad|the undersigned",
         Whose::Writer,
         NamePart::Full,
     ),
