@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 const MIN_FIXTURES: usize = 45;
-const MIN_STATUS_ACCURACY: f64 = 0.80;
-const MIN_FIELD_ACCURACY: f64 = 0.80;
+const MIN_STATUS_ACCURACY: f64 = 0.95;
+const MIN_FIELD_ACCURACY: f64 = 0.95;
 const CURRENT_YEAR: i32 = 2026;
 
 /// The contract's `fields` keys, in contract order.

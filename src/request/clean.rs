@@ -61,6 +61,22 @@ impl Line {
 /// Normalises the text (NFC, line ends, exotic spaces) and returns the lines of the writer's own
 /// part of the message.
 pub fn own_lines(body: &str) -> Vec<Line> {
+    own_lines_from(body, None)
+}
+
+static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*-{2,}\s*(?:forwarded message|välitetty viesti|vidarebefordrat meddelande|vidarebefordrat brev)\s*-{2,}\s*$|^\s*begin forwarded message\s*:")
+        .expect("static regex")
+});
+static FORWARD_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\*?(?:from|lähettäjä|från|date|päivämäärä|päiväys|datum|sent|lähetetty|skickat|subject|aihe|ämne|to|vastaanottaja|till|cc|kopio|kopia)\s*:")
+        .expect("static regex")
+});
+
+/// As [`own_lines`]; a forwarded message whose header shows it came from `sender` is the
+/// sender's own earlier mail ("I sent this in December, sending again") and is read, while a
+/// forward of anyone else's mail ends the writer's text like a quotation.
+pub fn own_lines_from(body: &str, sender: Option<&str>) -> Vec<Line> {
     // Composing is costly and almost all mail is already composed: check first.
     let composed: std::borrow::Cow<'_, str> =
         match unicode_normalization::is_nfc_quick(body.chars()) {
@@ -87,6 +103,12 @@ pub fn own_lines(body: &str) -> Vec<Line> {
         let colon_end = t.ends_with(':');
         let rule_start = t.starts_with(['-', '_']);
         let has_colon = t.contains(':');
+        if (rule_start || colon_end) && FORWARD.is_match(l) {
+            if let Some(skip_to) = own_forward(&raw, i, sender) {
+                i = skip_to;
+                continue;
+            }
+        }
         if (colon_end || rule_start || has_colon) && ATTRIBUTION.is_match(l) {
             // Thunderbird and Outlook wrap the attribution; its first half ends the text too.
             let starts_low = l
@@ -194,6 +216,36 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
     }
 }
 
+/// When the forward marker at `at` introduces the sender's own mail, the index of the first
+/// line after its header block.
+fn own_forward(raw: &[&str], at: usize, sender: Option<&str>) -> Option<usize> {
+    let sender = sender?.to_lowercase();
+    if sender.is_empty() {
+        return None;
+    }
+    let mut j = at + 1;
+    let mut from_sender = false;
+    while j < raw.len() && j <= at + 8 {
+        let l = raw[j];
+        if l.trim().is_empty() {
+            break;
+        }
+        if !FORWARD_HEADER.is_match(l) {
+            return None;
+        }
+        let lower = l.to_lowercase();
+        if (lower.trim_start().starts_with("from")
+            || lower.trim_start().starts_with("lähettäjä")
+            || lower.trim_start().starts_with("från"))
+            && lower.contains(&sender)
+        {
+            from_sender = true;
+        }
+        j += 1;
+    }
+    from_sender.then_some(j)
+}
+
 /// A paragraph that reads as a legal disclaimer is dropped whole.
 fn drop_disclaimers(lines: Vec<Line>) -> Vec<Line> {
     let mut out = Vec::with_capacity(lines.len());
@@ -268,6 +320,22 @@ mod tests {
             .filter(|l| l.text.contains("Yritys"))
             .all(|l| l.signature));
         assert!(!lines.iter().any(|l| l.text.starts_with("--")));
+    }
+
+    #[test]
+    fn own_forward_is_read_and_others_are_not() {
+        let body = "Lähetän uudelleen.\n\n---------- Välitetty viesti ---------\nLähettäjä: Minna <minna@example>\nDate: ti 9.12.2025\nSubject: x\n\nHenkilötunnus 131052-308T\n";
+        let own: Vec<String> = own_lines_from(body, Some("minna@example"))
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert!(own.iter().any(|l| l.contains("131052-308T")));
+        assert!(!own.iter().any(|l| l.contains("Lähettäjä")));
+        let other: Vec<String> = own_lines_from(body, Some("someone@example"))
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert!(!other.iter().any(|l| l.contains("131052-308T")));
     }
 
     #[test]

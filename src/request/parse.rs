@@ -68,12 +68,14 @@ impl RequestParser {
         let mut inputs = vec![TextInput {
             text: &view.body,
             attachment: false,
+            sender: view.from_address.as_deref(),
         }];
         for a in &view.attachments {
             if let AttachmentKind::Text(t) = &a.kind {
                 inputs.push(TextInput {
                     text: t,
                     attachment: true,
+                    sender: view.from_address.as_deref(),
                 });
             }
         }

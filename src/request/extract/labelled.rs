@@ -355,6 +355,12 @@ fn apply(
         // and every code counts when two disagree.
         c.add_ids(&joined);
     }
+    if kind != LabelKind::Additional && prose::sentences(&joined).len() > 1 {
+        // A value that runs on into sentences ("… 120487-633U. Tekstiviesti-ilmoitusta en
+        // tarvitse.") is read as prose too; labelled values still come first.
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        c.prose(&refs, matcher);
+    }
     match kind {
         LabelKind::Surname | LabelKind::FirstNames | LabelKind::FullName { .. }
             if requester_section =>

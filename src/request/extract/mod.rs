@@ -13,7 +13,7 @@ pub mod years;
 
 mod labelled;
 
-use crate::request::clean::own_lines;
+use crate::request::clean::own_lines_from;
 use crate::request::model::{Field, Fields, Invalid, Language};
 use crate::request::personal_id::{find_candidates, InvalidReason};
 use crate::request::vocab::{normalise_label, DECEASED_SET, ON_BEHALF_SET, SIGN_OFF_ROLE_SET};
@@ -38,6 +38,8 @@ pub struct TextInput<'a> {
     pub text: &'a str,
     /// A text attachment is a form even without form layout.
     pub attachment: bool,
+    /// The message's sender address: a forward of the sender's own mail is read.
+    pub sender: Option<&'a str>,
 }
 
 /// A personal identity code as written (normalised) with its validity.
@@ -243,7 +245,7 @@ pub fn extract(
     let mut c = Collector::default();
     let mut any_attachment_form = false;
     for input in inputs {
-        let lines = own_lines(input.text);
+        let lines = own_lines_from(input.text, input.sender);
         let before = (c.form_features, c.labelled_rows);
         labelled::read_lines(&lines, &mut c, matcher);
         // A text attachment that holds labelled rows is a filled-in form.
