@@ -50,6 +50,8 @@ pub struct Line {
     /// In the sign-off (after "-- " or a closing such as "Ystävällisin terveisin"): read for
     /// identity codes and review cues only, never for fields.
     pub signature: bool,
+    /// The line ended in a space: a soft (flowed or hand-wrapped) break, the text goes on.
+    pub soft_break: bool,
 }
 
 impl Line {
@@ -190,6 +192,7 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
             text: l.trim_end().to_string(),
             indent,
             signature: false,
+            soft_break: l.ends_with(' ') && !l.trim().is_empty(),
         });
         return;
     }
@@ -203,6 +206,7 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
                 text: std::mem::take(&mut piece),
                 indent: 0,
                 signature: false,
+                soft_break: true,
             });
             count = 0;
         }
@@ -212,6 +216,7 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
             text: piece,
             indent: 0,
             signature: false,
+            soft_break: false,
         });
     }
 }

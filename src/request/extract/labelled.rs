@@ -300,10 +300,14 @@ fn continuation(
         // The first line under a label on its own line is its value even when it is written
         // in capitals ("PORVOO").
         let heading = is_heading(&l.text) && !(own_line && values.is_empty());
-        if l.is_blank()
-            || UNDERLINE.is_match(&l.text)
-            || labelled[j].is_some()
-            || heading
+        // After a soft break the next line goes on, even if its words could be a label on
+        // their own ("all my patient records and ⏎therapy notes").
+        let soft_continued = values.last().is_some_and(|v| !v.trim().is_empty())
+            && lines[j - 1].soft_break
+            && !SEPARATOR.is_match(&l.text)
+            && !l.is_blank();
+        if !soft_continued
+            && (l.is_blank() || UNDERLINE.is_match(&l.text) || labelled[j].is_some() || heading)
             || (!matches!(
                 kind,
                 LabelKind::SmsConsent | LabelKind::RequestedInformation
@@ -314,8 +318,8 @@ fn continuation(
             break;
         }
         // HTML mail loses indentation: an address's "00100 HELSINKI" line still belongs to it.
-        // A value that ends in a comma goes on on the next line (hard-wrapped mail).
-        let wrapped = values.last().is_some_and(|v| v.trim_end().ends_with(','));
+        // A value that ends in a comma or a soft break goes on on the next line (wrapped mail).
+        let wrapped = values.last().is_some_and(|v| v.trim_end().ends_with(',')) || soft_continued;
         let indented = wrapped
             || l.indent > label_indent
             || (kind == LabelKind::Address
