@@ -6,6 +6,8 @@
 //! names every problem with its line; the human summary shows the file and status without ANSI
 //! codes on a pipe; and nothing personal reaches stderr, even with `DATAREQ_LOG=trace`.
 
+mod support;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -26,18 +28,8 @@ const TOP_KEYS: [&str; 11] = [
     "follow_up",
 ];
 
-const FIELD_KEYS: [&str; 10] = [
-    "surname",
-    "first_names",
-    "former_names",
-    "personal_id",
-    "requested_information",
-    "service_provider",
-    "treatment_years",
-    "phone",
-    "sms_consent",
-    "address",
-];
+/// The contract's `fields` keys, in order.
+const FIELD_KEYS: [&str; 10] = support::fixture_set::FIELDS;
 
 /// The personal data of dev message 0006 (a complete request in English): none of it may ever
 /// appear on stderr.

@@ -7,36 +7,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 use datareq::cli::parse::contract_json;
 use datareq::request::{parse_message, Rules};
 use serde_json::Value;
-
-const FIELDS: [&str; 10] = [
-    "surname",
-    "first_names",
-    "former_names",
-    "personal_id",
-    "requested_information",
-    "service_provider",
-    "treatment_years",
-    "phone",
-    "sms_consent",
-    "address",
-];
+use support::fixture_set::{field_equal, FIELDS};
 
 fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
-}
-
-/// Loose comparison for the free-text field: case and punctuation do not matter.
-fn loose(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or("")
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[derive(Default)]
@@ -142,11 +121,7 @@ fn score_dir(dir: &Path) -> Score {
         }
         for (i, f) in FIELDS.iter().enumerate() {
             let (e, g) = (&expected["fields"][f], &got["fields"][f]);
-            let same = if *f == "requested_information" {
-                loose(e) == loose(g)
-            } else {
-                e == g
-            };
+            let same = field_equal(f, e, g);
             if same {
                 score.field_ok[i] += 1;
             } else {

@@ -450,33 +450,25 @@ fn apply(
             }
             provider_value(rest.trim().trim_matches([',', ' ', '-']), c, matcher);
         }
-        LabelKind::Phone if prose::sms_consent(&joined).is_some() => {
+        LabelKind::Phone => {
             // "050 649 3305 (please don't text me)": the number and a word on SMS.
             if let Some(consent) = prose::sms_consent(&joined) {
                 c.sms.push(consent);
             }
-            let found: Vec<String> = phone::phone_mentions(&clean, &[])
-                .into_iter()
-                .filter_map(|p| p.e164)
-                .collect();
-            if found.is_empty() {
-                c.phone_invalid = true;
-            }
-            c.labelled_phones.extend(found);
-        }
-        LabelKind::Phone => match phone::to_e164(&clean) {
-            Some(p) => c.labelled_phones.push(p),
-            None => {
-                let found: Vec<String> = phone::phone_mentions(&clean, &[])
-                    .into_iter()
-                    .filter_map(|p| p.e164)
-                    .collect();
-                if found.is_empty() {
-                    c.phone_invalid = true;
+            match phone::to_e164(&clean) {
+                Some(p) => c.labelled_phones.push(p),
+                None => {
+                    let found: Vec<String> = phone::phone_mentions(&clean, &[])
+                        .into_iter()
+                        .filter_map(|p| p.e164)
+                        .collect();
+                    if found.is_empty() {
+                        c.phone_invalid = true;
+                    }
+                    c.labelled_phones.extend(found);
                 }
-                c.labelled_phones.extend(found);
             }
-        },
+        }
         LabelKind::SmsConsent => {
             if let Some(v) = consent_value(&joined) {
                 c.labelled_sms.push(v);

@@ -436,7 +436,7 @@ pub fn belongs_to_someone_else(before: &str) -> bool {
             || THIRD_PERSON
                 .iter()
                 .any(|t| w == *t || (t.len() > 5 && w.starts_with(t)))
-            || RELATION_WORDS.iter().any(|r| w == *r)
+            || crate::request::vocab::RELATIONS.iter().any(|r| w == *r)
         {
             return true;
         }
@@ -447,21 +447,6 @@ pub fn belongs_to_someone_else(before: &str) -> bool {
     }
     false
 }
-
-/// Single-word relatives ("tyttäreni") for the phone-owner test.
-const RELATION_WORDS: &[&str] = &[
-    "tyttäreni",
-    "poikani",
-    "lapseni",
-    "puolisoni",
-    "vaimoni",
-    "mieheni",
-    "äitini",
-    "isäni",
-    "veljeni",
-    "siskoni",
-    "sisareni",
-];
 
 static RELATIVE_WITH_RECORDS: LazyLock<Regex> = LazyLock::new(|| {
     let relations: Vec<String> = crate::request::vocab::RELATIONS

@@ -1,0 +1,6 @@
+//! Helpers shared by integration tests (each test file that needs them says `mod support;`).
+//! Each test binary uses only part of them, hence the allowance for unused items.
+
+#![allow(dead_code)]
+
+pub mod fixture_set;
