@@ -174,6 +174,8 @@ mod tests {
         assert_eq!(provider.organisation, "helsinki");
         assert_eq!(rules.required, Field::DEFAULT_REQUIRED.to_vec());
         assert_eq!(rules.max_message_bytes, 25 * 1024 * 1024);
+        // The core's own default (used by library callers and tests) is the example's.
+        assert_eq!(rules, crate::request::Rules::default());
     }
 
     #[test]

@@ -35,6 +35,7 @@ impl Default for Rules {
                     "Psykoterapicentret Vastaamo",
                     "Psychotherapy Centre Vastaamo",
                     "Vastaamo psychotherapy centre",
+                    "Vastaamon psykoterapiakeskus",
                 ]
                 .iter()
                 .map(|s| s.to_string())
