@@ -35,13 +35,24 @@ static YEAR_EXPR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A year expression: the years it names and where it stood in the text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct YearMention {
     pub start: usize,
     pub end: usize,
     pub years: Vec<i32>,
     /// Written as a range ("2015–2018"): the ends were stated explicitly.
     pub range: bool,
+}
+
+impl std::fmt::Debug for YearMention {
+    // Years of therapy are health data: printed as a count only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YearMention")
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("years", &self.years.len())
+            .finish()
+    }
 }
 
 /// Ranges longer than this are not expanded (a typo like "2016–2061" must not become 45 years).
