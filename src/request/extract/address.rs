@@ -91,7 +91,9 @@ const NOT_OFFICE: &[&str] = &[
 pub fn street_at_end(text: &str) -> Option<String> {
     let mut segment = text.rsplit([',', ';', ':']).next().unwrap_or(text);
     if let Some(m) = SENTENCE_END.find_iter(segment).last() {
-        segment = &segment[m.end() - 1..];
+        // From the capital that starts the last sentence, whatever its width in UTF-8.
+        let capital = m.as_str().char_indices().last().map_or(0, |(i, _)| i);
+        segment = &segment[m.start() + capital..];
     }
     let segment = segment.trim();
     let caps = STREET.captures(segment)?;
@@ -230,6 +232,14 @@ mod tests {
             one(&["Min adress är Storgatan 5 bost. 12, 65100 VASA."]),
             ("Storgatan 5 bost. 12".into(), "65100".into(), "Vasa".into())
         );
+    }
+
+    #[test]
+    fn sentence_before_a_street_with_a_wide_capital() {
+        // Found by fuzzing: the capital after the full stop is two bytes long.
+        let found = addresses_in_lines(&["Kiitos. Ávila 5, 00100 Helsinki"]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].street, "Ávila 5");
     }
 
     #[test]
