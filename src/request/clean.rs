@@ -185,6 +185,20 @@ fn mark_signature(lines: &mut Vec<Line>) {
 }
 
 fn push_split(lines: &mut Vec<Line>, l: &str) {
+    // An ASCII table row "| Sukunimi | Korhonen |": its cells are label and value.
+    let table_row;
+    let l = if l.trim_start().starts_with('|') && l.trim_end().ends_with('|') && l.trim().len() > 2
+    {
+        let inner = l.trim().trim_matches('|');
+        table_row = inner
+            .split('|')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("\t");
+        table_row.as_str()
+    } else {
+        l
+    };
     let expanded = l.replace('\t', "    ");
     let indent = expanded.len() - expanded.trim_start().len();
     if l.chars().count() <= MAX_LINE_CHARS {

@@ -64,7 +64,7 @@ const FORMER: &[&str] = &[
     "född",
 ];
 const SURNAME: &[&str] = &[
-    "sukunimi",
+    "sukunim",
     "sukunimet",
     "efternamn",
     "släktnamn",
@@ -73,8 +73,7 @@ const SURNAME: &[&str] = &[
     "last name",
 ];
 const FIRST: &[&str] = &[
-    "etunimi",
-    "etunimet",
+    "etunim",
     "förnamn",
     "tilltalsnamn",
     "first name",

@@ -16,7 +16,7 @@ use crate::request::personal_id::{find_candidates, normalise};
 use crate::request::vocab::{classify_label, is_requester_heading, LabelKind, NO, YES};
 
 static BULLET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-–—•*·▪►◦‣o>]\s+|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
+    Regex::new(r"^\s*(?:[-–—•*·▪►◦‣o>|]\s+|\(?\d{1,2}(?:\.\d{1,2})*[.)]?\s+|\(?[a-zA-Z][.)]\s+)")
         .expect("static regex")
 });
 
@@ -27,7 +27,7 @@ static CHECKBOX: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static UNDERLINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*[-=_~*]{4,}\s*$").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"^\s*[-=_~*+|]{4,}\s*$").expect("static regex"));
 
 /// A separator between label and value: colon, tab, "?", dot leaders, a wide gap or a dash.
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -113,6 +113,54 @@ fn split_label_sep(text: &str) -> Option<(LabelKind, String, bool)> {
     Some((kind, body[m.end()..].trim().to_string(), may_continue))
 }
 
+/// Splits a value that holds more labels ("Vastaamo, hoitovuodet: 2016", "Korhonen\tEtunimet:
+/// Matti"): the first value, then each further (label, value). A label starts after a comma,
+/// a semicolon, a tab or a wide gap, and is one we know.
+fn further_labels(value: &str) -> (String, Vec<(LabelKind, String)>) {
+    let mut cuts: Vec<(usize, usize, LabelKind)> = Vec::new();
+    for (colon, _) in value.match_indices(':') {
+        let before = &value[..colon];
+        let start = [", ", "; ", "\t", "   "]
+            .iter()
+            .filter_map(|d| before.rfind(d).map(|p| (p, p + d.len())))
+            .max_by_key(|&(p, _)| p);
+        let Some((cut, label_start)) = start else {
+            continue;
+        };
+        let label = before[label_start..].trim();
+        let words = label.split_whitespace().count();
+        if words == 0 || words > 5 || label.chars().any(|ch| ch.is_ascii_digit()) {
+            continue;
+        }
+        if let Some(kind) = classify_label(label) {
+            if cuts
+                .last()
+                .is_none_or(|&(_, prev_colon, _)| cut > prev_colon)
+            {
+                cuts.push((cut, colon, kind));
+            }
+        }
+    }
+    if cuts.is_empty() {
+        return (value.to_string(), Vec::new());
+    }
+    let first = value[..cuts[0].0]
+        .trim()
+        .trim_end_matches(',')
+        .trim()
+        .to_string();
+    let mut more = Vec::new();
+    for (k, &(_, colon, kind)) in cuts.iter().enumerate() {
+        let end = cuts.get(k + 1).map_or(value.len(), |next| next.0);
+        let v = value[colon + 1..end]
+            .trim()
+            .trim_end_matches([',', ';'])
+            .trim();
+        more.push((kind, v.to_string()));
+    }
+    (first, more)
+}
+
 /// A heading: a form's section title ("1. ASIAKKAAN TIEDOT", "CLIENT", "TÄYTTÄJÄ (jos …)").
 fn is_heading(text: &str) -> bool {
     let t = text.trim();
@@ -178,13 +226,18 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
         }
         if let Some((kind, value, may_continue)) = labelled[i].clone() {
             flush(&mut paragraph, c);
-            let own_line = value.trim().is_empty() && may_continue;
+            // "Puhelin: 040 …, osoite: Sturenkatu 21": more than one label on the line.
+            let (value, more) = further_labels(&value);
+            let own_line = value.trim().is_empty() && may_continue && more.is_empty();
             let (mut values, next) = continuation(lines, &labelled, i, value, own_line, kind);
             if kind == LabelKind::SmsConsent && values.is_empty() {
                 // "tekstari ok": a consent label alone on its line carries its own answer.
                 values.push(line.text.trim().to_string());
             }
             apply(kind, &values, requester_section, c, matcher);
+            for (more_kind, more_value) in more {
+                apply(more_kind, &[more_value], requester_section, c, matcher);
+            }
             if own_line && kind != LabelKind::Additional {
                 // Lines under a label on its own line often go on into prose ("87400 KAJAANI
                 // Mitt telefonnummer är …"): read them as prose too.
@@ -569,6 +622,14 @@ fn split_former(value: &str) -> (String, Vec<String>) {
 
 /// A consent value: "kyllä" / "ei", or check boxes "[x] yes [ ] no".
 fn consent_value(value: &str) -> Option<bool> {
+    // "Kyllä [X]  Ei [ ]": when the text ends in a box, each caption stands before its box.
+    let captions_before = CHECKBOX
+        .find_iter(value)
+        .last()
+        .is_some_and(|m| value[m.end()..].trim().is_empty())
+        && !CHECKBOX
+            .find(value)
+            .is_some_and(|m| value[..m.start()].trim().is_empty());
     let boxes: Vec<(bool, String)> = CHECKBOX
         .captures_iter(value)
         .filter_map(|caps| {
@@ -578,7 +639,14 @@ fn consent_value(value: &str) -> Option<bool> {
                 .find(|w| !w.is_empty())
                 .unwrap_or("")
                 .to_lowercase();
-            Some((is_ticked(m.as_str()), after))
+            // "Kyllä [X]  Ei [ ]": the caption may stand before its box.
+            let before = value[..m.start()]
+                .split(|ch: char| !ch.is_alphabetic())
+                .rfind(|w| !w.is_empty())
+                .unwrap_or("")
+                .to_lowercase();
+            let word = if captions_before { before } else { after };
+            Some((is_ticked(m.as_str()), word))
         })
         .collect();
     if !boxes.is_empty() {
@@ -649,6 +717,25 @@ mod tests {
     }
 
     #[test]
+    fn several_labels_on_one_line() {
+        let (first, more) = further_labels("Vastaamo, hoitovuodet: 2016, 2018");
+        assert_eq!(first, "Vastaamo");
+        assert_eq!(
+            more,
+            vec![(LabelKind::TreatmentYears, "2016, 2018".to_string())]
+        );
+        let (first, more) = further_labels("Grönlund\tFörnamn:\tEmma Sofia");
+        assert_eq!(first, "Grönlund");
+        assert_eq!(
+            more,
+            vec![(LabelKind::FirstNames, "Emma Sofia".to_string())]
+        );
+        let (first, more) = further_labels("klo 12:30, kiitos");
+        assert_eq!(first, "klo 12:30, kiitos");
+        assert!(more.is_empty());
+    }
+
+    #[test]
     fn consent_values() {
         assert_eq!(consent_value("[x] kyllä  [ ] ei"), Some(true));
         assert_eq!(consent_value("[ ] yes  [X] no"), Some(false));
@@ -656,6 +743,8 @@ mod tests {
         assert_eq!(consent_value("Kyllä"), Some(true));
         assert_eq!(consent_value("nej"), Some(false));
         assert_eq!(consent_value("☒"), Some(true));
+        assert_eq!(consent_value("Kyllä [X]   Ei [ ]"), Some(true));
+        assert_eq!(consent_value("Ja [ ]\tNej [X]"), Some(false));
     }
 
     #[test]
