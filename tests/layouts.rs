@@ -21,8 +21,8 @@ fn layouts_fixtures_generalise() {
         "layouts",
         &Bar {
             min_fixtures: 40,
-            min_status_accuracy: 0.90,
-            min_field_accuracy: 0.90,
+            min_status_accuracy: 0.95,
+            min_field_accuracy: 0.95,
         },
     );
 }

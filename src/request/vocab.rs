@@ -65,6 +65,7 @@ const FORMER: &[&str] = &[
 ];
 const SURNAME: &[&str] = &[
     "sukunim",
+    "suku ",
     "sukunimet",
     "efternamn",
     "släktnamn",

@@ -290,6 +290,21 @@ fn split_full(words: &[String], surname_first: bool) -> Option<(String, String)>
     if words.len() < 2 {
         return None;
     }
+    // "VIRTANEN Matti Juhani": the one word in capitals is the surname, wherever it stands.
+    let capitals: Vec<usize> = (0..words.len())
+        .filter(|&i| {
+            words[i].chars().filter(|c| c.is_alphabetic()).count() > 1
+                && words[i].chars().all(|c| !c.is_lowercase())
+        })
+        .collect();
+    if capitals.len() == 1 {
+        let s = capitals[0];
+        let first: Vec<&str> = (0..words.len())
+            .filter(|&i| i != s)
+            .map(|i| words[i].as_str())
+            .collect();
+        return Some((words[s].clone(), first.join(" ")));
+    }
     if surname_first {
         Some((words[0].clone(), words[1..].join(" ")))
     } else {
