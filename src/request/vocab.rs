@@ -753,6 +753,15 @@ pub static ON_BEHALF_SET: std::sync::LazyLock<StemSet> =
     std::sync::LazyLock::new(|| StemSet::new(ON_BEHALF));
 pub static DECEASED_SET: std::sync::LazyLock<StemSet> =
     std::sync::LazyLock::new(|| StemSet::new(DECEASED));
+/// Relatives and third-person possessives: the words `relative_with_records` starts from.
+pub static RELATIVE_OR_PRONOUN_SET: std::sync::LazyLock<StemSet> = std::sync::LazyLock::new(|| {
+    let mut words: Vec<&str> = RELATIONS.to_vec();
+    words.extend(["hänen", "hans", "hennes", "his", "her", "their", "heidän"]);
+    StemSet::new(&words)
+});
+/// Words that follow an age ("16-vuotias", "12 år gammal", "15 years old").
+pub static AGE_WORD_SET: std::sync::LazyLock<StemSet> =
+    std::sync::LazyLock::new(|| StemSet::new(&["vuotias", "år ", "years ", "year "]));
 pub static SIGN_OFF_ROLE_SET: std::sync::LazyLock<StemSet> = std::sync::LazyLock::new(|| {
     let whole_words: Vec<String> = SIGN_OFF_ROLES.iter().map(|w| format!("{w} ")).collect();
     let refs: Vec<&str> = whole_words.iter().map(String::as_str).collect();

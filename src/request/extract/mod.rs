@@ -16,7 +16,10 @@ mod labelled;
 use crate::request::clean::own_lines_from;
 use crate::request::model::{Field, Fields, Invalid, Language};
 use crate::request::personal_id::{find_candidates, InvalidReason};
-use crate::request::vocab::{normalise_label, DECEASED_SET, ON_BEHALF_SET, SIGN_OFF_ROLE_SET};
+use crate::request::vocab::{
+    normalise_label, AGE_WORD_SET, DECEASED_SET, ON_BEHALF_SET, RELATIVE_OR_PRONOUN_SET,
+    SIGN_OFF_ROLE_SET,
+};
 
 use address::Address;
 use prose::{NameMention, NamePart, Whose, YearContext};
@@ -221,10 +224,13 @@ impl Collector {
     }
 
     fn note_cues(&mut self, text: &str) {
-        if prose::relative_with_records(text) {
+        let n = normalise_label(text);
+        // The relative-with-records pattern is costly; most text names no relative at all.
+        if (RELATIVE_OR_PRONOUN_SET.found_in_normalised(&n) && prose::relative_with_records(text))
+            || (AGE_WORD_SET.found_in_normalised(&n) && prose::states_an_age(text))
+        {
             self.on_behalf = true;
         }
-        let n = normalise_label(text);
         if DECEASED_SET.found_in_normalised(&n) {
             self.deceased = true;
         }

@@ -470,7 +470,12 @@ static AGE: LazyLock<Regex> = LazyLock::new(|| {
 /// "tyttäreni potilasasiakirjat", "min dotters journal", "her therapy records", "hennes
 /// begäran", "16-vuotias": the records asked for are someone else's.
 pub fn relative_with_records(text: &str) -> bool {
-    RELATIVE_WITH_RECORDS.is_match(text) || AGE.is_match(text)
+    RELATIVE_WITH_RECORDS.is_match(text)
+}
+
+/// An age stated in the text.
+pub fn states_an_age(text: &str) -> bool {
+    AGE.is_match(text)
 }
 
 /// Cue words for years in a sentence: treatment, or something else (death, birth).
