@@ -189,6 +189,13 @@ impl fmt::Debug for Candidate {
 ///
 /// Runs in linear time: each position is tried against a window of at most 15 characters.
 pub fn find_candidates(text: &str) -> Vec<Candidate> {
+    // A code has at least seven digits (nine, two of which may be look-alike letters); text
+    // with fewer ASCII digits and no fullwidth forms (UTF-8 lead byte 0xEF) holds none, and
+    // most label values and sentences are like that.
+    let bytes = text.as_bytes();
+    if bytes.iter().filter(|b| b.is_ascii_digit()).count() < 7 && !bytes.contains(&0xEF) {
+        return Vec::new();
+    }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut found = Vec::new();
     let mut i = 0;
