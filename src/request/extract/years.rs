@@ -60,8 +60,14 @@ const MAX_RANGE: i32 = 30;
 
 /// Every year expression in `text` outside dates, in order.
 pub fn year_mentions(text: &str) -> Vec<YearMention> {
-    let dates: Vec<(usize, usize)> = DATE.find_iter(text).map(|m| (m.start(), m.end())).collect();
-    let in_date = |s: usize, e: usize| dates.iter().any(|&(ds, de)| s < de && e > ds);
+    // Most sentences hold no year: one quick search before the date pattern runs.
+    if !YEAR_EXPR.is_match(text) {
+        return Vec::new();
+    }
+    let dates = super::spans::SpanSet::new(
+        DATE.find_iter(text).map(|m| (m.start(), m.end())).collect(),
+    );
+    let in_date = |s: usize, e: usize| dates.overlaps(s, e);
     let mut out = Vec::new();
     for caps in YEAR_EXPR.captures_iter(text) {
         let whole = caps.get(0).expect("group 0");
