@@ -136,7 +136,11 @@ pub fn own_lines_from(body: &str, sender: Option<&str>) -> Vec<Line> {
             i += 1;
             continue;
         }
-        if t.len() < 240 && MOBILE_FOOTER.is_match(l) && l.chars().count() < 80 {
+        if t.len() < 240
+            && t.starts_with(['L', 'l', 'S', 's', 'G', 'g', 'H', 'h'])
+            && MOBILE_FOOTER.is_match(l)
+            && l.chars().count() < 80
+        {
             i += 1;
             continue;
         }

@@ -250,7 +250,10 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
         let may_have_box = line
             .text
             .contains(['[', '(', '☒', '☑', '✅', '✓', '✔', '☐', '□']);
-        if let Some(caps) = may_have_box.then(|| CHECKBOX.captures(&line.text)).flatten() {
+        if let Some(caps) = may_have_box
+            .then(|| CHECKBOX.captures(&line.text))
+            .flatten()
+        {
             let boxm = caps.name("box").expect("group");
             let caption = line.text[boxm.end()..].trim();
             if boxm.start() <= line.indent + 2 && !caption.is_empty() {

@@ -64,9 +64,8 @@ pub fn year_mentions(text: &str) -> Vec<YearMention> {
     if !YEAR_EXPR.is_match(text) {
         return Vec::new();
     }
-    let dates = super::spans::SpanSet::new(
-        DATE.find_iter(text).map(|m| (m.start(), m.end())).collect(),
-    );
+    let dates =
+        super::spans::SpanSet::new(DATE.find_iter(text).map(|m| (m.start(), m.end())).collect());
     let in_date = |s: usize, e: usize| dates.overlaps(s, e);
     let mut out = Vec::new();
     for caps in YEAR_EXPR.captures_iter(text) {
