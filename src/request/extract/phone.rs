@@ -46,6 +46,17 @@ pub fn to_e164(written: &str) -> Option<String> {
         Some(rest) => format!("+{rest}"),
         None => digits,
     };
+    // Most numbers are Finnish: decide those from the numbering plan directly, which is far
+    // cheaper than parsing with libphonenumber (used for everything else).
+    let national = digits
+        .strip_prefix("+358")
+        .map(|n| n.strip_prefix('0').unwrap_or(n))
+        .or_else(|| digits.strip_prefix('0').filter(|n| !n.starts_with('0')));
+    if let Some(nsn) = national {
+        if plausible_finnish_nsn(nsn) {
+            return Some(format!("+358{nsn}"));
+        }
+    }
     let number = phonenumber::parse(Some(country::Id::FI), &digits).ok()?;
     if !phonenumber::is_valid(&number) && !plausible_finnish(&number) {
         return None;
@@ -60,7 +71,14 @@ fn plausible_finnish(number: &phonenumber::PhoneNumber) -> bool {
     if number.code().value() != 358 {
         return false;
     }
-    let nsn = number.national().value().to_string();
+    plausible_finnish_nsn(&number.national().value().to_string())
+}
+
+/// The national significant number (no trunk 0) of a plausible Finnish number.
+fn plausible_finnish_nsn(nsn: &str) -> bool {
+    if !nsn.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let prefix_ok = matches!(
         nsn.as_bytes().first(),
         Some(b'2' | b'3' | b'5' | b'6' | b'8' | b'9')
