@@ -85,15 +85,26 @@ pub fn own_lines_from(body: &str, sender: Option<&str>) -> Vec<Line> {
             unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(body),
             _ => std::borrow::Cow::Owned(body.nfc().collect()),
         };
-    let text: String = composed
-        .chars()
-        .map(|c| match c {
-            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{200a}' | '\u{3000}' => ' ',
-            '\u{feff}' | '\u{200b}' | '\u{ad}' => '\u{0}',
-            _ => c,
-        })
-        .filter(|&c| c != '\u{0}')
-        .collect();
+    // Exotic spaces and invisible characters are rare: rebuild the text only when present.
+    let exotic = |c: char| {
+        matches!(
+            c,
+            '\u{a0}'
+                | '\u{2007}'
+                | '\u{202f}'
+                | '\u{2009}'
+                | '\u{200a}'
+                | '\u{3000}'
+                | '\u{feff}'
+                | '\u{200b}'
+                | '\u{ad}'
+        )
+    };
+    let text: std::borrow::Cow<'_, str> = if !composed.contains(exotic) {
+        composed
+    } else {
+        std::borrow::Cow::Owned(rebuild_spaces(&composed))
+    };
     let raw: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
     let mut lines: Vec<Line> = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -203,9 +214,13 @@ fn push_split(lines: &mut Vec<Line>, l: &str) {
     } else {
         l
     };
-    let expanded = l.replace('\t', "    ");
-    let indent = expanded.len() - expanded.trim_start().len();
-    if l.chars().count() <= MAX_LINE_CHARS {
+    // Leading whitespace, a tab counting as four columns.
+    let indent = l
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .map(|c| if c == '\t' { 4 } else { c.len_utf8() })
+        .sum();
+    if l.len() <= MAX_LINE_CHARS || l.chars().count() <= MAX_LINE_CHARS {
         lines.push(Line {
             text: l.trim_end().to_string(),
             indent,
@@ -267,6 +282,17 @@ fn own_forward(raw: &[&str], at: usize, sender: Option<&str>) -> Option<usize> {
         j += 1;
     }
     from_sender.then_some(j)
+}
+
+/// Exotic spaces become plain ones; byte-order marks, zero-width spaces and soft hyphens go.
+fn rebuild_spaces(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{200a}' | '\u{3000}' => Some(' '),
+            '\u{feff}' | '\u{200b}' | '\u{ad}' => None,
+            _ => Some(c),
+        })
+        .collect()
 }
 
 /// A paragraph that reads as a legal disclaimer is dropped whole.
