@@ -42,6 +42,24 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// Stems every disclaimer pattern contains (a prefilter for `DISCLAIMER`).
+static DISCLAIMER_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "luottamuksellis",
+            "erehdyksess",
+            "confidential",
+            // Single words: a phrase may be wrapped over two lines.
+            "recipient",
+            "error",
+            "konfidentiell",
+            "misstag",
+            "sekretessbelagd",
+        ])
+        .expect("automaton")
+});
+
 /// One line as written, with its leading whitespace measured.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Line {
@@ -300,6 +318,12 @@ fn drop_disclaimers(lines: Vec<Line>) -> Vec<Line> {
     let mut out = Vec::with_capacity(lines.len());
     let mut para: Vec<Line> = Vec::new();
     let flush = |para: &mut Vec<Line>, out: &mut Vec<Line>| {
+        // One cheap pass for the words every disclaimer pattern contains; most paragraphs
+        // have none and are kept without joining them.
+        if !para.iter().any(|l| DISCLAIMER_WORDS.is_match(&l.text)) {
+            out.append(para);
+            return;
+        }
         let joined: String = para
             .iter()
             .map(|l| l.text.as_str())
