@@ -252,6 +252,16 @@ fn assert_contract_shape(obj: &Ordered) {
     }
 }
 
+/// The command succeeded; otherwise the failure shows its exit status and stderr.
+fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        stderr_of(out)
+    );
+}
+
 fn assert_no_personal_data(stderr: &str, what: &str) {
     for secret in MSG_0006_PERSONAL {
         assert!(
@@ -271,12 +281,7 @@ fn parse_json_prints_the_contract_keys_in_order_and_in_argument_order() {
         dev_file("0004.eml"),
     ];
     let out = run(datareq().args(["parse", "--json"]).args(&files));
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        stderr_of(&out)
-    );
+    assert_success(&out);
     let stdout = stdout_of(&out);
     assert_eq!(stdout.lines().count(), 3, "one line per file");
     let lines = json_lines(&stdout);
@@ -393,12 +398,7 @@ fn three_thousand_file_arguments_in_one_call() {
         .args(["parse", "--json"])
         .args(&args);
     let out = run(&mut limited);
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        stderr_of(&out)
-    );
+    assert_success(&out);
     let stdout = stdout_of(&out);
     assert_eq!(stdout.lines().count(), N);
     for (n, (line, arg)) in stdout.lines().zip(&args).enumerate() {
@@ -410,12 +410,7 @@ fn three_thousand_file_arguments_in_one_call() {
 }
 
 fn missing_of(out: &Output) -> Vec<String> {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        stderr_of(out)
-    );
+    assert_success(out);
     let lines = json_lines(&stdout_of(out));
     assert_eq!(lines.len(), 1);
     assert_contract_shape(&lines[0]);
@@ -530,12 +525,7 @@ fn summary_shows_file_and_status_without_ansi_codes_on_a_pipe() {
     assert_eq!(statuses.len(), 3);
 
     let out = run(datareq().arg("parse").args(&files));
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        stderr_of(&out)
-    );
+    assert_success(&out);
     let stdout = stdout_of(&out);
     assert!(!stdout.contains('\x1b'), "ANSI escape codes on a pipe");
     assert!(!stdout.trim_start().starts_with('{'), "summary is not JSON");
