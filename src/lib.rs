@@ -1,3 +1,4 @@
+pub mod attachment;
 pub mod cli;
 pub mod config;
 pub mod request;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use crate::attachment::InProcessReader;
 use crate::request::model::{ParsedRequest, Status};
 use crate::request::{RequestParser, Rules};
 
@@ -30,7 +31,7 @@ pub fn run(files: &[String], json: bool, rules: &Rules, current_year: i32) -> Ex
     let colour = !json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
-    let parser = RequestParser::new(rules.clone());
+    let parser = RequestParser::with_reader(rules.clone(), Box::new(InProcessReader::default()));
     for file in files {
         let raw = match read_limited(Path::new(file), rules.max_message_bytes) {
             Ok(raw) => raw,

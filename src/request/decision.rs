@@ -2,9 +2,12 @@
 //! its status. `needs_review` takes precedence; `complete` only when nothing is missing,
 //! invalid or doubtful, because a wrong `complete` sends therapy records to the wrong person.
 
+use crate::request::attachment::Unreadable;
 use crate::request::extract::Extracted;
-use crate::request::message::{AttachmentKind, MailView};
-use crate::request::model::{Field, Fields, ReviewReason, Status};
+use crate::request::message::MailView;
+use crate::request::model::{
+    AttachmentOutcome, AttachmentReport, Field, Fields, ReviewReason, Status,
+};
 use crate::request::rules::Rules;
 
 /// The decision's outcome for one message.
@@ -33,7 +36,13 @@ pub fn is_request(extracted: &Extracted, follow_up: bool) -> bool {
     stated.len() >= 2 && stated.iter().any(|f| ANCHORS.contains(f))
 }
 
-pub fn decide(view: &MailView, extracted: Extracted, rules: &Rules, follow_up: bool) -> Decision {
+pub fn decide(
+    view: &MailView,
+    attachments: &[AttachmentReport],
+    extracted: Extracted,
+    rules: &Rules,
+    follow_up: bool,
+) -> Decision {
     let mut reasons: Vec<ReviewReason> = Vec::new();
     if view.too_large {
         reasons.push(ReviewReason::TooLarge);
@@ -41,26 +50,32 @@ pub fn decide(view: &MailView, extracted: Extracted, rules: &Rules, follow_up: b
     // Automatic mail is never a request, even when it answers one of our replies (an
     // out-of-office notice quotes our Message-ID and carries a business signature).
     let request = !view.too_large && !view.auto_submitted && is_request(&extracted, follow_up);
-    let unread_attachments = view.attachments.iter().any(|a| {
+    // A document that failed to open (locked, damaged, over a limit) may hold a request
+    // that contradicts the text: a clerk looks even when the text is a whole request.
+    for a in attachments {
+        if let AttachmentOutcome::Unreadable(why) = a.outcome {
+            if !view.auto_submitted {
+                reasons.push(match why {
+                    Unreadable::TooLarge => ReviewReason::TooLarge,
+                    _ => ReviewReason::UnreadableAttachment,
+                });
+            }
+        }
+    }
+    // Scans, photos and unread kinds matter only when the text holds no request.
+    let unread_content = attachments.iter().any(|a| {
         matches!(
-            a.kind,
-            AttachmentKind::Pdf
-                | AttachmentKind::Image
-                | AttachmentKind::Message
-                | AttachmentKind::Other
+            a.outcome,
+            AttachmentOutcome::ImageOnly | AttachmentOutcome::NotRead
         )
     });
-    let image_only = view
-        .attachments
-        .iter()
-        .all(|a| matches!(a.kind, AttachmentKind::Image));
     if !request {
         if view.too_large {
             // The content was never read: nothing to report but its size.
         } else if view.auto_submitted {
             // Bounces carry the returned message as an attachment; nothing to read there.
             reasons.push(ReviewReason::NoRequestFound);
-        } else if unread_attachments && !image_only {
+        } else if unread_content {
             // The request may well be in an attachment we cannot read: a clerk looks.
             reasons.push(ReviewReason::UnreadableAttachment);
             reasons.push(ReviewReason::NoRequestFound);

@@ -8,6 +8,7 @@
 
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 
+use crate::request::attachment::DocumentKind;
 use crate::request::html_text::html_to_text;
 
 /// What an attachment is, as far as extraction cares.
@@ -15,12 +16,17 @@ use crate::request::html_text::html_to_text;
 pub enum AttachmentKind {
     /// A text attachment, decoded to a string (read as a possible text form).
     Text(String),
-    Pdf,
+    /// A document a reader may open (PDF, DOCX): its bytes.
+    Document(DocumentKind, Vec<u8>),
     Image,
-    /// A forwarded message (`message/rfc822`).
-    Message,
+    /// A forwarded message (`message/rfc822`): its readable text, read as the request.
+    Message(String),
+    /// Everything else (winmail.dat, archives, spreadsheets): listed, never read.
     Other,
 }
+
+/// Forwarded messages inside forwarded messages are read this deep, no deeper.
+const MAX_FORWARD_DEPTH: usize = 3;
 
 /// An attachment as listed for a clerk: its name and type are shown, its content only parsed.
 #[derive(Clone)]
@@ -102,7 +108,7 @@ pub fn read_message(raw: &[u8], max_bytes: usize) -> MailView {
     };
     let mut view = headers_view(&message);
     view.body = body_text(&message);
-    view.attachments = attachments(&message);
+    view.attachments = attachments(&message, 0);
     if is_delivery_report(&message) {
         view.auto_submitted = true;
     }
@@ -259,38 +265,57 @@ fn body_text(message: &mail_parser::Message<'_>) -> String {
     out
 }
 
-fn attachments(message: &mail_parser::Message<'_>) -> Vec<Attachment> {
-    message
-        .attachments()
-        .map(|part| {
-            let (main, sub) = part
-                .content_type()
-                .map(|ct| {
-                    (
-                        ct.ctype().to_ascii_lowercase(),
-                        ct.subtype().unwrap_or("").to_ascii_lowercase(),
-                    )
-                })
-                .unwrap_or_else(|| ("application".into(), "octet-stream".into()));
-            let name = part.attachment_name().map(str::to_string);
-            let lower_name = name.as_deref().unwrap_or("").to_ascii_lowercase();
-            let kind = match &part.body {
-                PartType::Message(_) => AttachmentKind::Message,
-                PartType::Text(t) if sub != "html" => AttachmentKind::Text(t.to_string()),
-                PartType::Html(h) => AttachmentKind::Text(html_to_text(h)),
-                _ if sub == "pdf" || lower_name.ends_with(".pdf") => AttachmentKind::Pdf,
-                _ if main == "image" => AttachmentKind::Image,
-                _ if main == "text" || lower_name.ends_with(".txt") => {
-                    AttachmentKind::Text(String::from_utf8_lossy(part.contents()).into_owned())
-                }
-                _ => AttachmentKind::Other,
-            };
-            Attachment {
-                name,
-                content_type: format!("{main}/{sub}"),
-                size: part.len(),
-                kind,
+fn attachments(message: &mail_parser::Message<'_>, depth: usize) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    for part in message.attachments() {
+        if let PartType::Message(inner) = &part.body {
+            if depth < MAX_FORWARD_DEPTH {
+                // A forwarded request's own attachments (its PDF form) are the request's too.
+                out.extend(attachments(inner, depth + 1));
             }
+        }
+        out.push(attachment(part, depth));
+    }
+    out
+}
+
+fn attachment(part: &mail_parser::MessagePart<'_>, depth: usize) -> Attachment {
+    let (main, sub) = part
+        .content_type()
+        .map(|ct| {
+            (
+                ct.ctype().to_ascii_lowercase(),
+                ct.subtype().unwrap_or("").to_ascii_lowercase(),
+            )
         })
-        .collect()
+        .unwrap_or_else(|| ("application".into(), "octet-stream".into()));
+    let name = part.attachment_name().map(str::to_string);
+    let lower_name = name.as_deref().unwrap_or("").to_ascii_lowercase();
+    let kind = match &part.body {
+        PartType::Message(inner) if depth < MAX_FORWARD_DEPTH => {
+            AttachmentKind::Message(body_text(inner))
+        }
+        PartType::Message(_) => AttachmentKind::Other,
+        PartType::Text(t) if sub != "html" => AttachmentKind::Text(t.to_string()),
+        PartType::Html(h) => AttachmentKind::Text(html_to_text(h)),
+        _ if sub == "pdf" || lower_name.ends_with(".pdf") => {
+            AttachmentKind::Document(DocumentKind::Pdf, part.contents().to_vec())
+        }
+        _ if sub == "vnd.openxmlformats-officedocument.wordprocessingml.document"
+            || lower_name.ends_with(".docx") =>
+        {
+            AttachmentKind::Document(DocumentKind::Docx, part.contents().to_vec())
+        }
+        _ if main == "image" => AttachmentKind::Image,
+        _ if main == "text" || lower_name.ends_with(".txt") => {
+            AttachmentKind::Text(String::from_utf8_lossy(part.contents()).into_owned())
+        }
+        _ => AttachmentKind::Other,
+    };
+    Attachment {
+        name,
+        content_type: format!("{main}/{sub}"),
+        size: part.len(),
+        kind,
+    }
 }

@@ -2,6 +2,7 @@
 //! bytes, validation and the decision. No tokio, no sqlx, no network, no filesystem: bytes in,
 //! values out (a test in `tests/core_purity.rs` enforces it).
 
+pub mod attachment;
 pub mod clean;
 pub mod decision;
 pub mod extract;

@@ -189,6 +189,44 @@ impl fmt::Debug for Fields {
     }
 }
 
+/// What became of one attachment: shown to the clerk, so a request that is in a scan or a
+/// locked PDF can be found. The file name is the sender's and may be personal: it is kept
+/// for the clerk's view but never logged (`Debug` omits it).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentReport {
+    pub name: Option<String>,
+    pub content_type: String,
+    pub size: usize,
+    pub outcome: AttachmentOutcome,
+}
+
+impl fmt::Debug for AttachmentReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AttachmentReport")
+            .field("content_type", &self.content_type)
+            .field("size", &self.size)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentOutcome {
+    /// Its form fields were read.
+    FormFields,
+    /// Its text was read (a text attachment, a flattened PDF, a DOCX form).
+    Text,
+    /// A forwarded message, read as the request.
+    Forwarded,
+    /// A scan or a photo: images without text (no OCR).
+    ImageOnly,
+    /// A document that could not be read, and why.
+    Unreadable(crate::request::attachment::Unreadable),
+    /// A kind we do not read (winmail.dat, archives, spreadsheets).
+    NotRead,
+}
+
 /// One message's request: the parse contract's object without the `file` key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParsedRequest {
@@ -202,4 +240,7 @@ pub struct ParsedRequest {
     pub status: Status,
     pub auto_submitted: bool,
     pub follow_up: bool,
+    /// Not part of the parse contract's JSON: for the clerk's view and the store.
+    #[serde(skip)]
+    pub attachments: Vec<AttachmentReport>,
 }

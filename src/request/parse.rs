@@ -4,11 +4,13 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
+use crate::request::attachment::{DocumentReader, FormContent, NoDocumentReader, ReadOutcome};
 use crate::request::decision::decide;
+use crate::request::extract::pdf_form::reading_order_text;
 use crate::request::extract::provider::ProviderMatcher;
 use crate::request::extract::{extract, TextInput};
 use crate::request::message::{read_message, AttachmentKind, MailView};
-use crate::request::model::{Language, ParsedRequest, Source};
+use crate::request::model::{AttachmentOutcome, AttachmentReport, Language, ParsedRequest, Source};
 use crate::request::rules::Rules;
 
 static REFERENCE: LazyLock<Regex> =
@@ -22,12 +24,23 @@ pub const OUR_MESSAGE_ID_PREFIX: &str = "datareq.";
 pub struct RequestParser {
     rules: Rules,
     providers: ProviderMatcher,
+    documents: Box<dyn DocumentReader>,
 }
 
 impl RequestParser {
+    /// A parser that opens no documents: every PDF or DOCX attachment is unread (and a
+    /// request that has one goes to review). Callers that read forms use [`Self::with_reader`].
     pub fn new(rules: Rules) -> RequestParser {
+        RequestParser::with_reader(rules, Box::new(NoDocumentReader))
+    }
+
+    pub fn with_reader(rules: Rules, documents: Box<dyn DocumentReader>) -> RequestParser {
         let providers = ProviderMatcher::new(&rules);
-        RequestParser { rules, providers }
+        RequestParser {
+            rules,
+            providers,
+            documents,
+        }
     }
 
     pub fn rules(&self) -> &Rules {
@@ -65,33 +78,77 @@ impl RequestParser {
     pub fn parse_view(&self, view: &MailView, current_year: i32) -> ParsedRequest {
         let rules = &self.rules;
         let follow_up = is_follow_up(view);
+        // Documents are opened first: their text must outlive the inputs that borrow it.
+        let mut reports = Vec::with_capacity(view.attachments.len());
+        let mut forms: Vec<FormContent> = Vec::new();
+        let mut document_texts: Vec<Option<String>> = Vec::new();
+        for a in &view.attachments {
+            let mut text = None;
+            let outcome = match &a.kind {
+                AttachmentKind::Text(_) => AttachmentOutcome::Text,
+                AttachmentKind::Message(_) => AttachmentOutcome::Forwarded,
+                AttachmentKind::Image => AttachmentOutcome::ImageOnly,
+                AttachmentKind::Other => AttachmentOutcome::NotRead,
+                AttachmentKind::Document(kind, bytes) => match self.documents.read(*kind, bytes) {
+                    ReadOutcome::Unreadable(why) => AttachmentOutcome::Unreadable(why),
+                    ReadOutcome::Read(content) => {
+                        if content.is_image_only() {
+                            AttachmentOutcome::ImageOnly
+                        } else if has_filled_fields(&content) {
+                            forms.push(content);
+                            AttachmentOutcome::FormFields
+                        } else {
+                            // No filled-in fields: a flattened or printed form, read as text.
+                            text = Some(reading_order_text(&content.runs));
+                            AttachmentOutcome::Text
+                        }
+                    }
+                },
+            };
+            document_texts.push(text);
+            reports.push(AttachmentReport {
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+                outcome,
+            });
+        }
+        let sender = view.from_address.as_deref();
         let mut inputs = vec![TextInput {
             text: &view.body,
             attachment: false,
-            sender: view.from_address.as_deref(),
+            sender,
         }];
-        for a in &view.attachments {
-            if let AttachmentKind::Text(t) = &a.kind {
-                inputs.push(TextInput {
-                    text: t,
-                    attachment: true,
-                    sender: view.from_address.as_deref(),
-                });
-            }
+        for (a, document_text) in view.attachments.iter().zip(&document_texts) {
+            let (text, attachment) = match (&a.kind, document_text) {
+                (AttachmentKind::Text(t), _) => (t, true),
+                // A forwarded request is read as the request itself.
+                (AttachmentKind::Message(t), _) => (t, false),
+                (_, Some(t)) => (t, true),
+                _ => continue,
+            };
+            inputs.push(TextInput {
+                text,
+                attachment,
+                sender,
+            });
         }
+        let form_refs: Vec<&FormContent> = forms.iter().collect();
         // A message dated in the future must not make future years plausible.
         let reference_year = view
             .date_year
             .filter(|&y| y <= current_year && y >= 2000)
             .unwrap_or(current_year);
-        let extracted = extract(&inputs, &self.providers, reference_year);
+        let extracted = extract(&inputs, &form_refs, &self.providers, reference_year);
         let language = extracted.language.unwrap_or(Language::Fi);
-        let source = if extracted.form_layout {
+        let source = if extracted.from_form_fields {
+            Source::PdfForm
+        } else if extracted.form_layout {
             Source::TextForm
         } else {
             Source::FreeText
         };
-        let decision = decide(view, extracted, rules, follow_up);
+        let decision = decide(view, &reports, extracted, rules, follow_up);
         ParsedRequest {
             message_id: view.message_id.clone(),
             language,
@@ -103,6 +160,17 @@ impl RequestParser {
             status: decision.status,
             auto_submitted: view.auto_submitted,
             follow_up,
+            attachments: reports,
         }
     }
+}
+
+/// A form with at least one field filled in (a blank form's values are its printed text).
+fn has_filled_fields(content: &FormContent) -> bool {
+    use crate::request::attachment::FieldValue;
+    content.fields.iter().any(|f| match &f.value {
+        FieldValue::Text(t) => !t.trim().is_empty(),
+        FieldValue::Checked(ticked) => *ticked,
+        FieldValue::Choice(choice) => choice.is_some(),
+    })
 }

@@ -461,12 +461,42 @@ pub fn classify_label(label: &str) -> Option<LabelKind> {
     if REQUEST_AS_LABEL.contains(&n.trim()) {
         return Some(LabelKind::RequestedInformation);
     }
+    classify_normalised(&LABEL_MATCHER, &n)
+}
+
+/// Classifies a form field's name ("Henkilotunnus", "hakija.puhelin", "PostalCode",
+/// "Pyydetyt_tiedot"): the same vocabulary as printed labels, with words split at
+/// underscores, dots and capitals, and letters without their diacritics, because field names
+/// are often written in plain ASCII. Names without a known word ("Text1") give `None`.
+pub fn classify_field_name(name: &str) -> Option<LabelKind> {
+    let mut words = String::with_capacity(name.len() + 8);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            words.push(' ');
+        }
+        prev_lower = c.is_lowercase();
+        // Digits only number fields ("Text1", "Sukunimi_2"); they are not words.
+        words.push(if c.is_alphabetic() { c } else { ' ' });
+    }
+    let n = normalise_label(&fold_diacritics(&words));
+    classify_normalised(&FOLDED_LABEL_MATCHER, &n)
+}
+
+/// "Lähiosoite" → "Lahiosoite": letters without their combining marks.
+pub fn fold_diacritics(text: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd().filter(|c| !is_combining_mark(*c)).collect()
+}
+
+fn classify_normalised(matcher: &LabelMatcher, n: &str) -> Option<LabelKind> {
     let word_count = n.split(' ').filter(|w| !w.is_empty()).count();
     if word_count == 0 || word_count > 9 {
         return None;
     }
-    let matched = LABEL_MATCHER.groups_in(&n);
-    for (kind, groups) in &LABEL_MATCHER.rules {
+    let matched = matcher.groups_in(n);
+    for (kind, groups) in &matcher.rules {
         if groups.iter().all(|g| matched & (1u64 << g) != 0) {
             // "Palveluntuottaja ja hoitovuosi" needs the two halves joined by "and".
             if *kind == LabelKind::ProviderAndYears && !AND.iter().any(|a| n.contains(a)) {
@@ -474,12 +504,12 @@ pub fn classify_label(label: &str) -> Option<LabelKind> {
             }
             if let LabelKind::FullName { .. } = kind {
                 return Some(LabelKind::FullName {
-                    surname_first: surname_first(&n),
+                    surname_first: surname_first(n),
                 });
             }
             if let LabelKind::RelativeName { .. } = kind {
                 return Some(LabelKind::RelativeName {
-                    surname_first: surname_first(&n),
+                    surname_first: surname_first(n),
                 });
             }
             return Some(*kind);
@@ -499,7 +529,8 @@ struct LabelMatcher {
 }
 
 impl LabelMatcher {
-    fn new() -> LabelMatcher {
+    /// `folded`: match stems without their diacritics (for text folded the same way).
+    fn new(folded: bool) -> LabelMatcher {
         let mut groups: Vec<&'static [&'static str]> = Vec::new();
         let mut rules = Vec::new();
         for (kind, gs) in RULES {
@@ -521,7 +552,12 @@ impl LabelMatcher {
         let mut patterns = Vec::new();
         for (i, g) in groups.iter().enumerate() {
             for stem in g.iter() {
-                texts.push(format!(" {}", stem.trim()));
+                let stem = if folded {
+                    fold_diacritics(stem.trim())
+                } else {
+                    stem.trim().to_string()
+                };
+                texts.push(format!(" {stem}"));
                 patterns.push((i, stem.ends_with(' ')));
             }
         }
@@ -548,12 +584,22 @@ impl LabelMatcher {
 }
 
 static LABEL_MATCHER: std::sync::LazyLock<LabelMatcher> =
-    std::sync::LazyLock::new(LabelMatcher::new);
+    std::sync::LazyLock::new(|| LabelMatcher::new(false));
+
+static FOLDED_LABEL_MATCHER: std::sync::LazyLock<LabelMatcher> =
+    std::sync::LazyLock::new(|| LabelMatcher::new(true));
 
 /// "Nimi (sukunimi, etunimet)": the label names the surname before the first names.
 fn surname_first(n: &str) -> bool {
-    let s = SURNAME.iter().filter_map(|s| n.find(s)).min();
-    let f = FIRST.iter().filter_map(|s| n.find(s)).min();
+    // Folded field names ("fornamn") are compared with folded stems too.
+    let at = |stems: &[&str]| {
+        stems
+            .iter()
+            .filter_map(|s| n.find(s).or_else(|| n.find(&fold_diacritics(s))))
+            .min()
+    };
+    let s = at(SURNAME);
+    let f = at(FIRST);
     matches!((s, f), (Some(s), Some(f)) if s < f) || matches!((s, f), (Some(_), None))
 }
 

@@ -573,6 +573,17 @@ fn apply(
     c.complete_partial_address();
 }
 
+/// A value from a form field whose label is known: read like a labelled line of a text form.
+pub(super) fn apply_form_value(
+    kind: LabelKind,
+    values: &[String],
+    requester_section: bool,
+    c: &mut Collector,
+    matcher: &ProviderMatcher,
+) {
+    apply(kind, values, requester_section, c, matcher);
+}
+
 fn provider_value(value: &str, c: &mut Collector, matcher: &ProviderMatcher) {
     // "Terapiakeskus Aalto Oy (ei siis Vastaamo)": what stands in brackets is a remark.
     let mut depth = 0usize;

@@ -12,6 +12,7 @@ pub mod spans;
 pub mod years;
 
 mod labelled;
+pub mod pdf_form;
 
 use crate::request::clean::own_lines_from;
 use crate::request::model::{Field, Fields, Invalid, Language};
@@ -65,6 +66,8 @@ pub struct Extracted {
     /// Fields with two different values that extraction would not choose between.
     pub conflicting: Vec<Field>,
     pub form_layout: bool,
+    /// Some field came from a form attachment's form fields.
+    pub from_form_fields: bool,
     pub language: Option<Language>,
     /// How many fields (present or invalid) the text states: the "is this a request" test.
     pub stated: Vec<Field>,
@@ -242,9 +245,11 @@ impl Collector {
     }
 }
 
-/// Reads the texts of one message (body first, then text attachments).
+/// Reads the texts of one message (body first, then text attachments), then the form fields
+/// of its form attachments.
 pub fn extract(
     inputs: &[TextInput<'_>],
+    forms: &[&crate::request::attachment::FormContent],
     matcher: &ProviderMatcher,
     reference_year: i32,
 ) -> Extracted {
@@ -259,8 +264,13 @@ pub fn extract(
             any_attachment_form = true;
         }
     }
+    let mut from_form_fields = false;
+    for form in forms {
+        from_form_fields |= pdf_form::read_form(form, &mut c, matcher);
+    }
     let mut out = resolve(c, reference_year);
     out.form_layout = out.form_layout || any_attachment_form;
+    out.from_form_fields = from_form_fields;
     out
 }
 
