@@ -35,13 +35,22 @@ enum Command {
     },
     /// Check a configuration file and report every problem at once.
     CheckConfig,
+    /// The document worker: reads one PDF or DOCX from stdin under resource limits and prints
+    /// what it holds as JSON (started by datareq itself, one process per attachment).
+    #[command(hide = true)]
+    ReadDocument {
+        #[arg(value_parser = ["pdf", "docx"])]
+        kind: String,
+    },
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DATAREQ_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+                // lopdf's own log lines can quote a document's objects: never logged.
+                .add_directive("lopdf=off".parse().expect("static directive")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -57,6 +66,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         Command::CheckConfig => cli::check_config::run(args.config.as_deref()),
+        Command::ReadDocument { kind } => datareq::worker::serve(&kind),
         Command::Parse { json, files } => {
             let config = match load_config(args.config.as_deref()) {
                 Ok(c) => c,

@@ -9,8 +9,10 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::attachment::InProcessReader;
+use crate::request::attachment::DocumentReader;
 use crate::request::model::{ParsedRequest, Status};
 use crate::request::{RequestParser, Rules};
+use crate::worker::WorkerReader;
 
 /// One line of the JSON contract.
 #[derive(Serialize)]
@@ -31,7 +33,13 @@ pub fn run(files: &[String], json: bool, rules: &Rules, current_year: i32) -> Ex
     let colour = !json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
-    let parser = RequestParser::with_reader(rules.clone(), Box::new(InProcessReader::default()));
+    // Attachments are opened in worker processes with resource limits (crate::worker); only
+    // when this binary cannot name its own path does reading fall back to this process.
+    let documents: Box<dyn DocumentReader> = match WorkerReader::current_exe() {
+        Ok(worker) => Box::new(worker),
+        Err(_) => Box::new(InProcessReader::default()),
+    };
+    let parser = RequestParser::with_reader(rules.clone(), documents);
     for file in files {
         let raw = match read_limited(Path::new(file), rules.max_message_bytes) {
             Ok(raw) => raw,

@@ -215,6 +215,8 @@ impl fmt::Debug for AttachmentReport {
 pub enum AttachmentOutcome {
     /// Its form fields were read.
     FormFields,
+    /// A fillable form with every field left blank.
+    BlankForm,
     /// Its text was read (a text attachment, a flattened PDF, a DOCX form).
     Text,
     /// A forwarded message, read as the request.

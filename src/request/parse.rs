@@ -97,6 +97,10 @@ impl RequestParser {
                         } else if has_filled_fields(&content) {
                             forms.push(content);
                             AttachmentOutcome::FormFields
+                        } else if !content.fields.is_empty() {
+                            // A fillable form left blank: its printed text is the form's own
+                            // (captions such as "an SMS may be sent"), never the sender's.
+                            AttachmentOutcome::BlankForm
                         } else {
                             // No filled-in fields: a flattened or printed form, read as text.
                             text = Some(reading_order_text(&content.runs));
@@ -118,19 +122,21 @@ impl RequestParser {
             text: &view.body,
             attachment: false,
             sender,
+            printed: false,
         }];
         for (a, document_text) in view.attachments.iter().zip(&document_texts) {
-            let (text, attachment) = match (&a.kind, document_text) {
-                (AttachmentKind::Text(t), _) => (t, true),
+            let (text, attachment, printed) = match (&a.kind, document_text) {
+                (AttachmentKind::Text(t), _) => (t, true, false),
                 // A forwarded request is read as the request itself.
-                (AttachmentKind::Message(t), _) => (t, false),
-                (_, Some(t)) => (t, true),
+                (AttachmentKind::Message(t), _) => (t, false, false),
+                (_, Some(t)) => (t, true, true),
                 _ => continue,
             };
             inputs.push(TextInput {
                 text,
                 attachment,
                 sender,
+                printed,
             });
         }
         let form_refs: Vec<&FormContent> = forms.iter().collect();

@@ -455,6 +455,12 @@ const REQUEST_AS_LABEL: &[&str] = &[
     "i want",
 ];
 
+/// A label that is only a request verb or noun ("Pyyntö", "Request"): a heading as often as
+/// a label.
+pub fn is_request_word_label(label: &str) -> bool {
+    REQUEST_AS_LABEL.contains(&normalise_label(label).trim())
+}
+
 /// Classifies a label as written. `None` for text that is not a label we know.
 pub fn classify_label(label: &str) -> Option<LabelKind> {
     let n = normalise_label(label);

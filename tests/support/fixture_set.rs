@@ -113,7 +113,12 @@ pub fn check_fixture_set(set: &str, bar: &Bar) {
         .collect();
     emls.sort();
 
-    let rules = datareq::request::Rules::default();
+    // Attachments are read in-process here, as the library's callers do; the CLI's worker
+    // process runs the same reader (tests/cli.rs covers that path).
+    let parser = datareq::request::RequestParser::with_reader(
+        datareq::request::Rules::default(),
+        Box::new(datareq::attachment::InProcessReader::default()),
+    );
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut status = Tally::default();
     let mut wrong_complete: Vec<String> = Vec::new();
@@ -131,7 +136,7 @@ pub fn check_fixture_set(set: &str, bar: &Bar) {
         let raw = fs::read(eml).unwrap_or_else(|e| panic!("cannot read {file}: {e}"));
 
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            let request = datareq::request::parse_message(&raw, &rules, CURRENT_YEAR);
+            let request = parser.parse(&raw, CURRENT_YEAR);
             datareq::cli::parse::contract_json(&file, &request)
         }));
         ran += 1;

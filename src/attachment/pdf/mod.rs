@@ -25,7 +25,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<FormContent, Unreadable> {
         max_decompressed_size: Some(limits.max_stream_bytes),
         ..LoadOptions::default()
     };
-    let doc = match Document::load_mem_with_options(bytes, options) {
+    let mut doc = match Document::load_mem_with_options(bytes, options) {
         Ok(doc) => doc,
         Err(lopdf::Error::Decryption(_)) | Err(lopdf::Error::InvalidPassword) => {
             return Err(Unreadable::Encrypted)
@@ -41,6 +41,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<FormContent, Unreadable> {
     if doc.objects.len() > limits.max_objects {
         return Err(Unreadable::LimitExceeded);
     }
+    tolerate_notdef(&mut doc);
     let pages: Vec<ObjectId> = doc.page_iter().take(limits.max_pages + 1).collect();
     if pages.len() > limits.max_pages {
         return Err(Unreadable::LimitExceeded);
@@ -55,6 +56,38 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<FormContent, Unreadable> {
         text::read_page(&doc, *page, index, &mut content, &mut budget)?;
     }
     Ok(content)
+}
+
+/// Producers (qpdf among them) write `/.notdef` into encodings' /Differences; lopdf rejects
+/// the whole encoding for it and falls back to StandardEncoding, which loses "ä" and "–".
+/// A code mapped to .notdef shows nothing, so it may as well be a space.
+fn tolerate_notdef(doc: &mut Document) {
+    fn patch(object: &mut Object, depth: usize) {
+        if depth > 3 {
+            return;
+        }
+        let dict = match object {
+            Object::Dictionary(d) => d,
+            Object::Stream(s) => &mut s.dict,
+            _ => return,
+        };
+        for (key, value) in dict.iter_mut() {
+            if key.as_slice() == b"Differences" {
+                if let Object::Array(items) = value {
+                    for item in items.iter_mut() {
+                        if matches!(item, Object::Name(n) if n.as_slice() == b".notdef") {
+                            *item = Object::Name(b"space".to_vec());
+                        }
+                    }
+                }
+            } else {
+                patch(value, depth + 1);
+            }
+        }
+    }
+    for object in doc.objects.values_mut() {
+        patch(object, 0);
+    }
 }
 
 fn is_limit_error(e: &lopdf::Error) -> bool {

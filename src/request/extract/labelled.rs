@@ -13,7 +13,9 @@ use super::years;
 use super::Collector;
 use crate::request::clean::Line;
 use crate::request::personal_id::{find_candidates, normalise};
-use crate::request::vocab::{classify_label, is_requester_heading, LabelKind, NO, YES};
+use crate::request::vocab::{
+    classify_label, is_request_word_label, is_requester_heading, LabelKind, NO, YES,
+};
 
 static BULLET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:[-–—•*·▪►◦‣o>|]\s+|\(?\d{1,2}(?:\.\d{1,2})*[.)]?\s+|\(?[a-zA-Z][.)]\s+)")
@@ -106,6 +108,11 @@ fn split_label_sep(text: &str) -> Option<(LabelKind, String, bool)> {
         || sentence_inside
         || words > if weak { 5 } else { 7 }
     {
+        return None;
+    }
+    // "REQUEST – patient records": a title in capitals with a dash, not a label and its value
+    // ("Begäran - kopior av mina journaler" is one).
+    if weak && is_request_word_label(label) && !label.chars().any(char::is_lowercase) {
         return None;
     }
     let kind = classify_label(label)?;
@@ -230,8 +237,9 @@ pub(super) fn read_lines(lines: &[Line], c: &mut Collector, matcher: &ProviderMa
             let (value, more) = further_labels(&value);
             let own_line = value.trim().is_empty() && may_continue && more.is_empty();
             let (mut values, next) = continuation(lines, &labelled, i, value, own_line, kind);
-            if kind == LabelKind::SmsConsent && values.is_empty() {
-                // "tekstari ok": a consent label alone on its line carries its own answer.
+            if kind == LabelKind::SmsConsent && values.is_empty() && !c.printed {
+                // "tekstari ok": a consent label alone on its line carries its own answer
+                // (typed by the sender; a printed form's caption is only a caption).
                 values.push(line.text.trim().to_string());
             }
             apply(kind, &values, requester_section, c, matcher);

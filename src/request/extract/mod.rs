@@ -44,6 +44,10 @@ pub struct TextInput<'a> {
     pub attachment: bool,
     /// The message's sender address: a forward of the sender's own mail is read.
     pub sender: Option<&'a str>,
+    /// The printed text of a document (a flattened PDF form): its captions ("an SMS may be
+    /// sent") are the form's wording, not the sender's statement, and a tick drawn as a
+    /// picture cannot be seen — so no consent is read from its sentences.
+    pub printed: bool,
 }
 
 /// A personal identity code as written (normalised) with its validity.
@@ -123,6 +127,8 @@ struct Collector {
     on_behalf: bool,
     deceased: bool,
     all_text: String,
+    /// Reading a [`TextInput::printed`] text.
+    printed: bool,
 }
 
 impl Collector {
@@ -174,7 +180,7 @@ impl Collector {
             if let Some(info) = requested::requested_information(sentence) {
                 self.info.push(without_trailing_provider(&info, matcher));
             }
-            if let Some(consent) = prose::sms_consent(sentence) {
+            if let Some(consent) = prose::sms_consent(sentence).filter(|_| !self.printed) {
                 self.sms.push(consent);
             }
             let mentions = years::year_mentions(sentence);
@@ -257,6 +263,7 @@ pub fn extract(
     let mut any_attachment_form = false;
     for input in inputs {
         let lines = own_lines_from(input.text, input.sender);
+        c.printed = input.printed;
         let before = (c.form_features, c.labelled_rows);
         labelled::read_lines(&lines, &mut c, matcher);
         // A text attachment that holds labelled rows is a filled-in form.

@@ -133,6 +133,11 @@ fn nearest_label(rect: Rect, page: usize, lines: &[Vec<Phrase>]) -> Option<&Phra
         if above && overlaps {
             score = score.min((p.y - rect.y1) * 2.0 + (p.x - rect.x0).abs() * 0.1);
         }
+        // A question printed on the line above a row of check boxes or radio buttons.
+        let question_above = p.y >= rect.y1 - 1.0 && p.y - rect.y1 <= 1.5 * p.size;
+        if check_box && question_above && p.end_x <= rect.x0 + 2.0 && rect.x0 - p.end_x < 300.0 {
+            score = score.min((p.y - rect.y1) * 2.0 + (rect.x0 - p.end_x) * 0.2);
+        }
         if score.is_finite() && best.is_none_or(|(s, _)| score < s) {
             best = Some((score, p));
         }
