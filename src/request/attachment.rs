@@ -64,10 +64,9 @@ pub struct FormContent {
 }
 
 impl FormContent {
-    /// A scan or photo: images and no text to read.
+    /// A scan or photo: no text to read (images, or text drawn as shapes).
     pub fn is_image_only(&self) -> bool {
-        self.images > 0
-            && self.runs.iter().all(|r| r.text.trim().is_empty())
+        self.runs.iter().all(|r| r.text.trim().is_empty())
             && self
                 .fields
                 .iter()

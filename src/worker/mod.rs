@@ -110,13 +110,14 @@ impl WorkerReader {
         }
         let started = Instant::now();
         let status = loop {
+            // The deadline is checked first: an answer that comes late is not taken.
+            if started.elapsed() >= self.worker.deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
-                Ok(None) if started.elapsed() > self.worker.deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break None;
-                }
                 Ok(None) => std::thread::sleep(Duration::from_millis(1)),
                 Err(_) => break None,
             }

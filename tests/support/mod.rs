@@ -4,3 +4,5 @@
 #![allow(dead_code)]
 
 pub mod fixture_set;
+pub mod pdf;
+pub mod rss;

@@ -53,9 +53,9 @@ pub(super) fn read_fields(
         }
         budget.operation()?;
         if let Object::Reference(id) = node {
-            // A field reached twice is a cycle (or a hostile file): read once.
+            // A field reached twice is a cycle: a hostile or broken file, not read further.
             if !seen.insert(*id) {
-                continue;
+                return Err(OverBudget);
             }
         }
         let Some(dict) = resolve(doc, node).and_then(|o| o.as_dict().ok()) else {

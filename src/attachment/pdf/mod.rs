@@ -46,6 +46,10 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<FormContent, Unreadable> {
     if pages.len() > limits.max_pages {
         return Err(Unreadable::LimitExceeded);
     }
+    // No page: a broken page tree (lopdf stops at a cycle) or not a document at all.
+    if pages.is_empty() {
+        return Err(Unreadable::Malformed);
+    }
     budget.check_time()?;
     let fields = fields::read_fields(&doc, &pages, &mut budget)?;
     let mut content = FormContent {

@@ -440,8 +440,9 @@ impl<'a> PageReader<'a, '_, '_> {
         match stream.dict.get(b"Subtype").and_then(Object::as_name) {
             Ok(b"Image") => self.out.images += 1,
             Ok(b"Form") => {
+                // A form that draws itself (directly or around a loop) is a hostile file.
                 if depth + 1 > self.budget.limits.max_depth || !self.drawing.insert(*id) {
-                    return Ok(());
+                    return Err(OverBudget);
                 }
                 let allowance = self.budget.stream_allowance();
                 let content = match stream.decompressed_content_with_limit(allowance) {
