@@ -21,7 +21,8 @@ python3 - "$dir" <<'PY'
 import glob, json, os, sys
 
 root = sys.argv[1]
-GROUPS = ("dev_corpus_text_message", "parse_message_one_call", "body_size")
+GROUPS = ("dev_corpus_text_message", "dev_corpus_pdf_form_message",
+          "dev_corpus_pdf_form_message_worker", "parse_message_one_call", "body_size")
 rows = []
 for bench in glob.glob(os.path.join(root, "**", "new", "benchmark.json"), recursive=True):
     with open(bench) as f:

@@ -5,6 +5,9 @@
 //!   time for one typical message.
 //! * `body_size/{5,50,500}KB`: one synthetic Finnish request whose body is padded with prose to
 //!   the given size, with byte throughput, to show that the time grows linearly with the size.
+//! * `dev_corpus_pdf_form_message`: the same for the `pdf_form` messages (a fillable PDF of
+//!   about 10 KB each), read in-process; `…_worker` reads each PDF in a worker process, as the
+//!   CLI and the daemon do, so the difference is the cost of a process per PDF.
 //! * `parse_message_one_call`: `parse_message` on one corpus message, which also builds the
 //!   rules' matchers; the difference from the first figure is what building them costs.
 //!
@@ -21,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
+use datareq::attachment::{InProcessReader, Limits};
 use datareq::request::{parse_message, RequestParser, Rules};
+use datareq::worker::{WorkerLimits, WorkerReader};
 
 /// The year the treatment years are bounded by; fixed so the figures are comparable over time.
 const CURRENT_YEAR: i32 = 2026;
@@ -31,9 +36,8 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev")
 }
 
-/// Every dev-corpus message whose expected `source` is `free_text` or `text_form`, sorted by
-/// file name.
-fn text_messages() -> Vec<Vec<u8>> {
+/// Every dev-corpus message whose expected `source` is one of `sources`, sorted by file name.
+fn corpus_messages(sources: &[&str]) -> Vec<Vec<u8>> {
     let dir = corpus_dir();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
@@ -58,7 +62,7 @@ fn text_messages() -> Vec<Vec<u8>> {
         let value: serde_json::Value = serde_json::from_slice(&json)
             .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
         let source = value.get("source").and_then(|s| s.as_str());
-        if !matches!(source, Some("free_text" | "text_form")) {
+        if !source.is_some_and(|s| sources.contains(&s)) {
             continue;
         }
         let name = path
@@ -73,14 +77,14 @@ fn text_messages() -> Vec<Vec<u8>> {
     }
     assert!(
         !messages.is_empty(),
-        "no free_text or text_form messages in {}",
+        "no {sources:?} messages in {}",
         dir.display()
     );
     messages
 }
 
 fn dev_corpus(c: &mut Criterion) {
-    let messages = text_messages();
+    let messages = corpus_messages(&["free_text", "text_form"]);
     let parser = RequestParser::new(Rules::default());
     let mut next = 0;
     c.bench_function("dev_corpus_text_message", |b| {
@@ -94,6 +98,36 @@ fn dev_corpus(c: &mut Criterion) {
     let first = &messages[0];
     c.bench_function("parse_message_one_call", |b| {
         b.iter(|| black_box(parse_message(black_box(first), &rules, CURRENT_YEAR)))
+    });
+}
+
+/// `pdf_form` messages (a fillable PDF of about 10 KB attached): read in-process, which is the
+/// cost of the reader and the core; and through the worker process the CLI and the daemon use,
+/// which adds a process start per PDF.
+fn dev_corpus_pdf(c: &mut Criterion) {
+    let messages = corpus_messages(&["pdf_form"]);
+    let in_process =
+        RequestParser::with_reader(Rules::default(), Box::new(InProcessReader::default()));
+    let mut next = 0;
+    c.bench_function("dev_corpus_pdf_form_message", |b| {
+        b.iter(|| {
+            let raw = &messages[next];
+            next = (next + 1) % messages.len();
+            black_box(in_process.parse(black_box(raw), CURRENT_YEAR))
+        })
+    });
+    let worker = WorkerReader {
+        exe: PathBuf::from(env!("CARGO_BIN_EXE_datareq")),
+        limits: Limits::default(),
+        worker: WorkerLimits::default(),
+    };
+    let by_worker = RequestParser::with_reader(Rules::default(), Box::new(worker));
+    c.bench_function("dev_corpus_pdf_form_message_worker", |b| {
+        b.iter(|| {
+            let raw = &messages[next];
+            next = (next + 1) % messages.len();
+            black_box(by_worker.parse(black_box(raw), CURRENT_YEAR))
+        })
     });
 }
 
@@ -180,5 +214,5 @@ fn body_size(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dev_corpus, body_size);
+criterion_group!(benches, dev_corpus, dev_corpus_pdf, body_size);
 criterion_main!(benches);

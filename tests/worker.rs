@@ -12,7 +12,7 @@ use datareq::worker::{WorkerLimits, WorkerReader};
 
 /// The PDF attached to a fixture mail (the first base64 part after the PDF's headers).
 fn fixture_pdf() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdf/001.eml");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forms/001.eml");
     let mail = std::fs::read_to_string(path).expect("fixture");
     let start = mail
         .find("Content-Type: application/pdf")

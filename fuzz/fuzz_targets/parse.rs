@@ -9,10 +9,14 @@
 
 use std::sync::LazyLock;
 
+use datareq::attachment::InProcessReader;
 use datareq::request::{RequestParser, Rules};
 use libfuzzer_sys::fuzz_target;
 
-static PARSER: LazyLock<RequestParser> = LazyLock::new(|| RequestParser::new(Rules::default()));
+// Attachments are read in-process, so PDFs inside fuzzed mail reach the PDF reader too.
+static PARSER: LazyLock<RequestParser> = LazyLock::new(|| {
+    RequestParser::with_reader(Rules::default(), Box::new(InProcessReader::default()))
+});
 
 fuzz_target!(|data: &[u8]| {
     let request = PARSER.parse(data, 2026);

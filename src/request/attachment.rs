@@ -59,6 +59,8 @@ pub struct TextRun {
 pub struct FormContent {
     pub fields: Vec<FormField>,
     pub runs: Vec<TextRun>,
+    /// Text already in reading order, for documents without positions (DOCX).
+    pub text: String,
     /// Images drawn on the pages read: a page of images and no text is a scan.
     pub images: usize,
 }
@@ -66,7 +68,8 @@ pub struct FormContent {
 impl FormContent {
     /// A scan or photo: no text to read (images, or text drawn as shapes).
     pub fn is_image_only(&self) -> bool {
-        self.runs.iter().all(|r| r.text.trim().is_empty())
+        self.text.trim().is_empty()
+            && self.runs.iter().all(|r| r.text.trim().is_empty())
             && self
                 .fields
                 .iter()

@@ -103,7 +103,11 @@ impl RequestParser {
                             AttachmentOutcome::BlankForm
                         } else {
                             // No filled-in fields: a flattened or printed form, read as text.
-                            text = Some(reading_order_text(&content.runs));
+                            text = Some(if content.text.is_empty() {
+                                reading_order_text(&content.runs)
+                            } else {
+                                content.text
+                            });
                             AttachmentOutcome::Text
                         }
                     }
