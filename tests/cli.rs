@@ -615,3 +615,49 @@ fn paths_are_reported_as_given_not_canonicalised() {
         .collect();
     assert_eq!(files, [dotted, absolute, relative]);
 }
+
+#[test]
+fn pdf_forms_are_read_by_the_worker_and_their_data_never_reaches_stderr() {
+    // Fixture 001: a fillable PDF (reportlab, filled in with pypdf); 024: a locked PDF beside a
+    // whole request; 019: a scan.
+    let files = [
+        "tests/fixtures/forms/001.eml",
+        "tests/fixtures/forms/024.eml",
+        "tests/fixtures/forms/019.eml",
+    ];
+    let out = run(datareq()
+        .env("DATAREQ_LOG", "trace")
+        .args(["parse", "--json"])
+        .args(files));
+    assert_success(&out);
+    let lines = json_lines(&stdout_of(&out));
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0].get("source").as_str(), "pdf_form");
+    assert_eq!(lines[0].get("status").as_str(), "complete");
+    assert_eq!(
+        lines[0].get("fields").get("personal_id").as_str(),
+        "140386-242E"
+    );
+    assert_eq!(lines[1].get("status").as_str(), "needs_review");
+    // The form's values are on stdout only, never in the log, at any level.
+    let stderr = stderr_of(&out);
+    for secret in ["140386-242E", "Nieminen", "Rantakatu", "123 4567"] {
+        assert!(
+            !stderr.contains(secret),
+            "stderr shows personal data from the PDF"
+        );
+    }
+
+    // The summary tells the clerk which attachment held what.
+    let out = run(datareq().arg("parse").args(&files[1..]));
+    assert_success(&out);
+    let stdout = stdout_of(&out);
+    assert!(
+        stdout.contains("lomake.pdf (application/pdf") && stdout.contains("unreadable (encrypted)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("skannaus.pdf") && stdout.contains("picture or scan"),
+        "{stdout}"
+    );
+}

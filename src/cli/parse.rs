@@ -193,6 +193,19 @@ fn write_summary(
         "review",
         list(r.review_reasons.iter().map(|x| x.name()).collect())
     )?;
+    // Which attachment held what: a request in a scan or a locked PDF is found here.
+    for (i, a) in r.attachments.iter().enumerate() {
+        writeln!(
+            out,
+            "  {:<14} {}. {} ({}, {} bytes): {}",
+            if i == 0 { "attachments" } else { "" },
+            i + 1,
+            a.name.as_deref().unwrap_or("(no name)"),
+            a.content_type,
+            a.size,
+            a.outcome.describe()
+        )?;
+    }
     writeln!(
         out,
         "  {:<14} {:?} / {:?}{}{}",

@@ -229,6 +229,21 @@ pub enum AttachmentOutcome {
     NotRead,
 }
 
+impl AttachmentOutcome {
+    /// In words, for a clerk.
+    pub fn describe(self) -> String {
+        match self {
+            AttachmentOutcome::FormFields => "form fields read".into(),
+            AttachmentOutcome::BlankForm => "a blank form".into(),
+            AttachmentOutcome::Text => "text read".into(),
+            AttachmentOutcome::Forwarded => "forwarded message, read".into(),
+            AttachmentOutcome::ImageOnly => "picture or scan, not read (no OCR)".into(),
+            AttachmentOutcome::Unreadable(why) => format!("unreadable ({})", why.name()),
+            AttachmentOutcome::NotRead => "not read (kind not supported)".into(),
+        }
+    }
+}
+
 /// One message's request: the parse contract's object without the `file` key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParsedRequest {
