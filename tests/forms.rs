@@ -18,7 +18,7 @@ fn form_fixtures_from_real_tools() {
     check_fixture_set(
         "forms",
         &Bar {
-            min_fixtures: 33,
+            min_fixtures: 34,
             min_status_accuracy: 1.0,
             min_field_accuracy: 1.0,
         },

@@ -361,6 +361,36 @@ fn resolve(c: Collector, reference_year: i32) -> Extracted {
             first = first.or(Some(f));
         }
     }
+    // Two labelled values that name different people (a body and a form attachment, say) are
+    // for a clerk to settle; the first one read is reported.
+    let mut labelled_pairs: Vec<(String, String)> = Vec::new();
+    labelled_pairs.extend(
+        c.labelled_surname
+            .iter()
+            .map(|s| (s.clone(), String::new())),
+    );
+    labelled_pairs.extend(c.labelled_first.iter().map(|f| (String::new(), f.clone())));
+    labelled_pairs.extend(c.labelled_split_names.iter().cloned());
+    for (full, sf) in &c.labelled_full {
+        let words: Vec<String> = full.split_whitespace().map(str::to_string).collect();
+        labelled_pairs.extend(split_full(&words, *sf));
+    }
+    let differ = |pick: fn(&(String, String)) -> &String| {
+        let mut seen: Vec<String> = labelled_pairs
+            .iter()
+            .map(|p| pick(p).to_lowercase())
+            .filter(|v| !v.is_empty())
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen.len() > 1
+    };
+    if differ(|p| &p.0) {
+        out.conflicting.push(Field::Surname);
+    }
+    if differ(|p| &p.1) {
+        out.conflicting.push(Field::FirstNames);
+    }
     if surname.is_none() && first.is_none() {
         let whose = if c.names.iter().any(|n| n.whose == Whose::Other) {
             // The client is someone other than the writer: a clerk must see it.
