@@ -72,7 +72,16 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            cli::parse::run(&files, json, &config.rules(), cli::current_year())
+            // Attachments are opened as the configuration says: by default in worker processes
+            // with resource limits (datareq::worker).
+            let documents = datareq::worker::configured_reader(&config.limits);
+            cli::parse::run(
+                &files,
+                json,
+                &config.rules(),
+                documents,
+                cli::current_year(),
+            )
         }
     }
 }

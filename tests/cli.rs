@@ -661,3 +661,74 @@ fn pdf_forms_are_read_by_the_worker_and_their_data_never_reaches_stderr() {
         "{stdout}"
     );
 }
+
+#[test]
+fn attachment_limits_and_isolation_come_from_the_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write config");
+        path.to_str().expect("UTF-8 path").to_string()
+    };
+    // Fixture 001's whole request is in its fillable PDF (about 5 KB).
+    let form = "tests/fixtures/forms/001.eml";
+    let parse = |config: Option<&str>| {
+        let mut cmd = datareq();
+        if let Some(config) = config {
+            cmd.args(["--config", config]);
+        }
+        let out = run(cmd.args(["parse", "--json", form]));
+        assert_success(&out);
+        json_lines(&stdout_of(&out)).remove(0)
+    };
+    let by_default = parse(None);
+    assert_eq!(by_default.get("status").as_str(), "complete");
+
+    // A limit below the PDF's size: not opened, and the clerk is told why.
+    let small = write("small.toml", "[limits]\nmax_attachment_size = \"1 KB\"\n");
+    let refused = parse(Some(&small));
+    assert_eq!(refused.get("status").as_str(), "needs_review");
+    assert!(
+        refused
+            .get("review_reasons")
+            .string_list()
+            .contains(&"too_large".to_string()),
+        "{:?}",
+        refused.get("review_reasons").string_list()
+    );
+
+    // Read in this process instead of a worker: the same request, field for field.
+    let in_process = write(
+        "in_process.toml",
+        "[limits]\nattachment_isolation = \"in_process\"\n",
+    );
+    let read_here = parse(Some(&in_process));
+    assert_eq!(read_here.get("fields"), by_default.get("fields"));
+    assert_eq!(read_here.get("status").as_str(), "complete");
+
+    // The smallest limits allowed are accepted.
+    let cramped = write(
+        "cramped.toml",
+        "[limits]\nattachment_memory_limit = \"64 MB\"\nattachment_time_limit = 1\n",
+    );
+    let out = run(datareq().args(["--config", &cramped, "check-config"]));
+    assert_success(&out);
+
+    // Out-of-range values are refused at start, each with its key.
+    let bad = write(
+        "bad.toml",
+        "[limits]\nattachment_time_limit = 0\nattachment_memory_limit = \"1 MB\"\n\
+         attachment_isolation = \"sandbox\"\n",
+    );
+    let out = run(datareq().args(["--config", &bad, "parse", "--json", form]));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = stderr_of(&out);
+    for key in [
+        "limits.attachment_time_limit",
+        "limits.attachment_memory_limit",
+        "limits.attachment_isolation",
+    ] {
+        assert!(stderr.contains(key), "{key} not reported: {stderr}");
+    }
+    assert!(stdout_of(&out).is_empty());
+}

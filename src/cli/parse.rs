@@ -8,11 +8,9 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::attachment::InProcessReader;
 use crate::request::attachment::DocumentReader;
 use crate::request::model::{ParsedRequest, Status};
 use crate::request::{RequestParser, Rules};
-use crate::worker::WorkerReader;
 
 /// One line of the JSON contract.
 #[derive(Serialize)]
@@ -28,17 +26,17 @@ pub fn contract_json(file: &str, request: &ParsedRequest) -> String {
 }
 
 /// Runs the command. `current_year` comes from the clock at the binary's edge.
-pub fn run(files: &[String], json: bool, rules: &Rules, current_year: i32) -> ExitCode {
+pub fn run(
+    files: &[String],
+    json: bool,
+    rules: &Rules,
+    documents: Box<dyn DocumentReader>,
+    current_year: i32,
+) -> ExitCode {
     let stdout = io::stdout();
     let colour = !json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
-    // Attachments are opened in worker processes with resource limits (crate::worker); only
-    // when this binary cannot name its own path does reading fall back to this process.
-    let documents: Box<dyn DocumentReader> = match WorkerReader::current_exe() {
-        Ok(worker) => Box::new(worker),
-        Err(_) => Box::new(InProcessReader::default()),
-    };
     let parser = RequestParser::with_reader(rules.clone(), documents);
     for file in files {
         let raw = match read_limited(Path::new(file), rules.max_message_bytes) {

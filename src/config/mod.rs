@@ -49,6 +49,23 @@ pub struct RequestConfig {
 pub struct LimitsConfig {
     /// `max_message_size`, in bytes; greater than 0.
     pub max_message_bytes: usize,
+    /// `max_attachment_size`, in bytes: larger documents are not opened (`too_large`).
+    pub max_attachment_bytes: usize,
+    /// `attachment_time_limit`: seconds of reading one document, 1 to 60.
+    pub attachment_seconds: u64,
+    /// `attachment_memory_limit`, in bytes: the document worker's address space.
+    pub attachment_memory_bytes: usize,
+    /// `attachment_isolation`
+    pub attachment_isolation: AttachmentIsolation,
+}
+
+/// Where attachments are opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentIsolation {
+    /// In a worker process with resource limits, one per document (the default).
+    Worker,
+    /// In the parsing process itself, under the parser's own checks only.
+    InProcess,
 }
 
 /// `[organisations.ID]`
@@ -154,6 +171,13 @@ mod tests {
         let config = Config::default();
         assert_eq!(config.request.required, Field::DEFAULT_REQUIRED.to_vec());
         assert_eq!(config.limits.max_message_bytes, 25 * 1024 * 1024);
+        assert_eq!(config.limits.max_attachment_bytes, 10 * 1024 * 1024);
+        assert_eq!(config.limits.attachment_seconds, 2);
+        assert_eq!(config.limits.attachment_memory_bytes, 512 * 1024 * 1024);
+        assert_eq!(
+            config.limits.attachment_isolation,
+            AttachmentIsolation::Worker
+        );
         assert_eq!(
             config.organisations["helsinki"].name,
             "Helsingin kaupunki / City of Helsinki"
@@ -190,6 +214,41 @@ mod tests {
         assert_eq!(config.limits.max_message_bytes, 1024);
         assert_eq!(config.providers, Config::default().providers);
         assert_eq!(config.request, Config::default().request);
+    }
+
+    #[test]
+    fn attachment_limits() {
+        let config = parse_config(
+            "[limits]\nmax_attachment_size = \"2 MB\"\nattachment_time_limit = 60\n\
+             attachment_memory_limit = \"64 MB\"\nattachment_isolation = \"in_process\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.limits.max_attachment_bytes, 2 << 20);
+        assert_eq!(config.limits.attachment_seconds, 60);
+        assert_eq!(config.limits.attachment_memory_bytes, 64 << 20);
+        assert_eq!(
+            config.limits.attachment_isolation,
+            AttachmentIsolation::InProcess
+        );
+        // The other limits keep their defaults.
+        assert_eq!(config.limits.max_message_bytes, 25 << 20);
+
+        for (text, needle) in [
+            ("attachment_time_limit = 0", "from 1 to 60"),
+            ("attachment_time_limit = 61", "from 1 to 60"),
+            ("attachment_time_limit = \"2 s\"", "integer (seconds)"),
+            ("attachment_memory_limit = \"63 MB\"", "at least 64 MB"),
+            ("max_attachment_size = 0", "greater than 0"),
+            (
+                "attachment_isolation = \"none\"",
+                "\"worker\" or \"in_process\"",
+            ),
+        ] {
+            let problems = problems(&format!("[limits]\n{text}\n"));
+            assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+            assert!(problems[0].message.contains(needle), "{text}: {problems:?}");
+            assert_eq!(problems[0].line, 2);
+        }
     }
 
     #[test]
@@ -530,7 +589,9 @@ organisation = \"espoo-1\"
         assert_eq!(
             shown,
             format!(
-                "{}:2: limits.max_mesage_size: unknown key; expected one of: max_message_size",
+                "{}:2: limits.max_mesage_size: unknown key; expected one of: max_message_size, \
+                 max_attachment_size, attachment_time_limit, attachment_memory_limit, \
+                 attachment_isolation",
                 path.display()
             )
         );

@@ -13,7 +13,9 @@ use toml_edit::{ImDocument, Item, TomlError};
 use super::error::{ConfigErrors, ConfigProblem};
 use super::size::{parse_size, SizeError};
 use super::walk::{KeySpec, Loc, Walker};
-use super::{Config, LimitsConfig, Organisation, ProviderConfig, RequestConfig};
+use super::{
+    AttachmentIsolation, Config, LimitsConfig, Organisation, ProviderConfig, RequestConfig,
+};
 use crate::request::model::Field;
 
 /// A checked string value and where it was written, for problems found by cross-checks.
@@ -38,6 +40,10 @@ struct RawRequest {
 #[derive(Default)]
 struct RawLimits {
     max_message_bytes: Option<usize>,
+    max_attachment_bytes: Option<usize>,
+    attachment_seconds: Option<u64>,
+    attachment_memory_bytes: Option<usize>,
+    attachment_isolation: Option<AttachmentIsolation>,
 }
 
 /// `[organisations]` as written.
@@ -90,11 +96,40 @@ const REQUEST_KEYS: &[KeySpec<RawRequest>] = &[KeySpec {
     parse: required_fields,
 }];
 
-const LIMITS_KEYS: &[KeySpec<RawLimits>] = &[KeySpec {
-    name: "max_message_size",
-    required: false,
-    parse: max_message_size,
-}];
+const LIMITS_KEYS: &[KeySpec<RawLimits>] = &[
+    KeySpec {
+        name: "max_message_size",
+        required: false,
+        parse: |w, loc, item, out| out.max_message_bytes = size(w, loc, item, 1),
+    },
+    KeySpec {
+        name: "max_attachment_size",
+        required: false,
+        parse: |w, loc, item, out| out.max_attachment_bytes = size(w, loc, item, 1),
+    },
+    KeySpec {
+        name: "attachment_time_limit",
+        required: false,
+        parse: attachment_time_limit,
+    },
+    KeySpec {
+        name: "attachment_memory_limit",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.attachment_memory_bytes = size(w, loc, item, MIN_ATTACHMENT_MEMORY)
+        },
+    },
+    KeySpec {
+        name: "attachment_isolation",
+        required: false,
+        parse: attachment_isolation,
+    },
+];
+
+/// Below this a worker cannot even start (the binary and its libraries are mapped into it).
+const MIN_ATTACHMENT_MEMORY: usize = 64 * 1024 * 1024;
+/// Seconds one attachment may take; more would let one message hold up the mailbox.
+const MAX_ATTACHMENT_SECONDS: u64 = 60;
 
 const ORGANISATION_KEYS: &[KeySpec<RawOrganisation>] = &[KeySpec {
     name: "name",
@@ -243,7 +278,8 @@ fn required_fields(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawRequest)
     out.required = Some(fields);
 }
 
-fn max_message_size(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLimits) {
+/// A byte size (an integer, or a string such as "25 MB") of at least `min` bytes.
+fn size(w: &mut Walker, loc: &Loc, item: &Item, min: usize) -> Option<usize> {
     let bytes = if let Some(n) = item.as_integer() {
         match u64::try_from(n) {
             Ok(0) | Err(_) => Err(SizeError::Zero),
@@ -257,11 +293,43 @@ fn max_message_size(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLimits)
             "an integer (bytes) or a string such as \"25 MB\"",
             item.type_name(),
         );
-        return;
+        return None;
     };
     match bytes.and_then(|b| usize::try_from(b).map_err(|_| SizeError::TooLarge)) {
-        Ok(bytes) => out.max_message_bytes = Some(bytes),
-        Err(e) => w.problem(loc, e.to_string()),
+        Ok(bytes) if bytes < min => {
+            w.problem(loc, format!("must be at least {} MB", min >> 20));
+            None
+        }
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            w.problem(loc, e.to_string());
+            None
+        }
+    }
+}
+
+fn attachment_time_limit(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLimits) {
+    let Some(n) = item.as_integer() else {
+        w.type_problem(loc, "an integer (seconds)", item.type_name());
+        return;
+    };
+    match u64::try_from(n) {
+        Ok(seconds @ 1..=MAX_ATTACHMENT_SECONDS) => out.attachment_seconds = Some(seconds),
+        _ => w.problem(
+            loc,
+            format!("must be a whole number of seconds from 1 to {MAX_ATTACHMENT_SECONDS}"),
+        ),
+    }
+}
+
+fn attachment_isolation(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLimits) {
+    let Some(s) = w.string(loc, item) else {
+        return;
+    };
+    match s.as_str() {
+        "worker" => out.attachment_isolation = Some(AttachmentIsolation::Worker),
+        "in_process" => out.attachment_isolation = Some(AttachmentIsolation::InProcess),
+        _ => w.problem(loc, "expected \"worker\" or \"in_process\""),
     }
 }
 
@@ -314,6 +382,34 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "limits.max_message_size",
         |d| d.limits.max_message_bytes,
     );
+    let max_attachment_bytes = or_default(
+        w,
+        raw.limits.max_attachment_bytes,
+        defaults,
+        "limits.max_attachment_size",
+        |d| d.limits.max_attachment_bytes,
+    );
+    let attachment_seconds = or_default(
+        w,
+        raw.limits.attachment_seconds,
+        defaults,
+        "limits.attachment_time_limit",
+        |d| d.limits.attachment_seconds,
+    );
+    let attachment_memory_bytes = or_default(
+        w,
+        raw.limits.attachment_memory_bytes,
+        defaults,
+        "limits.attachment_memory_limit",
+        |d| d.limits.attachment_memory_bytes,
+    );
+    let attachment_isolation = or_default(
+        w,
+        raw.limits.attachment_isolation,
+        defaults,
+        "limits.attachment_isolation",
+        |d| d.limits.attachment_isolation,
+    );
     let (organisations_loc, declared, organisations) = match raw.organisations {
         Some(raw) => (
             Some(raw.loc),
@@ -357,6 +453,10 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         },
         limits: LimitsConfig {
             max_message_bytes: max_message_bytes?,
+            max_attachment_bytes: max_attachment_bytes?,
+            attachment_seconds: attachment_seconds?,
+            attachment_memory_bytes: attachment_memory_bytes?,
+            attachment_isolation: attachment_isolation?,
         },
         organisations: organisations?,
         providers: providers?,

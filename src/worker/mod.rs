@@ -15,6 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::attachment::{InProcessReader, Limits};
+use crate::config::{AttachmentIsolation, LimitsConfig};
 use crate::request::attachment::{DocumentKind, DocumentReader, ReadOutcome, Unreadable};
 
 /// Resource limits the worker sets on itself.
@@ -29,12 +30,9 @@ pub struct WorkerLimits {
 }
 
 impl Default for WorkerLimits {
+    /// The limits for the default time budget and 512 MB.
     fn default() -> Self {
-        WorkerLimits {
-            address_space: 512 * 1024 * 1024,
-            cpu_seconds: 4,
-            deadline: Duration::from_secs(5),
-        }
+        WorkerLimits::for_budget(Limits::default().time_budget, 512 * 1024 * 1024)
     }
 }
 
@@ -49,14 +47,42 @@ pub struct WorkerReader {
     pub worker: WorkerLimits,
 }
 
-impl WorkerReader {
-    /// A reader that starts this very binary as its worker.
-    pub fn current_exe() -> std::io::Result<WorkerReader> {
-        Ok(WorkerReader {
-            exe: std::env::current_exe()?,
-            limits: Limits::default(),
-            worker: WorkerLimits::default(),
-        })
+/// The document reader the configuration asks for: a worker process per document, or this
+/// process. The worker is this very binary; when its path cannot be found, reading falls back
+/// to this process rather than leaving every attachment unread.
+pub fn configured_reader(config: &LimitsConfig) -> Box<dyn DocumentReader> {
+    let limits = Limits {
+        max_bytes: config.max_attachment_bytes,
+        time_budget: Duration::from_secs(config.attachment_seconds),
+        ..Limits::default()
+    };
+    if config.attachment_isolation == AttachmentIsolation::Worker {
+        if let Ok(exe) = std::env::current_exe() {
+            return Box::new(WorkerReader {
+                exe,
+                worker: WorkerLimits::for_budget(
+                    limits.time_budget,
+                    config.attachment_memory_bytes as u64,
+                ),
+                limits,
+            });
+        }
+        tracing::warn!("cannot find this program's path; documents are read in process");
+    }
+    Box::new(InProcessReader { limits })
+}
+
+impl WorkerLimits {
+    /// Room for the reader's own time budget: the CPU limit a little above it (the reader checks
+    /// its budget between steps, not during one), the wall clock a little above that (a worker
+    /// waiting on nothing uses no CPU).
+    pub fn for_budget(budget: Duration, address_space: u64) -> WorkerLimits {
+        let seconds = budget.as_secs().max(1);
+        WorkerLimits {
+            address_space,
+            cpu_seconds: seconds + 2,
+            deadline: Duration::from_secs(seconds + 3),
+        }
     }
 }
 
@@ -89,6 +115,14 @@ impl WorkerReader {
             .arg(kind_arg(kind))
             .env("DATAREQ_WORKER_AS", self.worker.address_space.to_string())
             .env("DATAREQ_WORKER_CPU", self.worker.cpu_seconds.to_string())
+            .env(
+                "DATAREQ_WORKER_MAX_BYTES",
+                self.limits.max_bytes.to_string(),
+            )
+            .env(
+                "DATAREQ_WORKER_BUDGET_MS",
+                self.limits.time_budget.as_millis().to_string(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -156,7 +190,13 @@ pub fn serve(kind: &str) -> std::process::ExitCode {
         // Never read hostile input without the limits in place.
         return std::process::ExitCode::from(3);
     }
-    let reader = InProcessReader::default();
+    let mut reader = InProcessReader::default();
+    if let Some(max_bytes) = env_u64("DATAREQ_WORKER_MAX_BYTES") {
+        reader.limits.max_bytes = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    }
+    if let Some(budget) = env_u64("DATAREQ_WORKER_BUDGET_MS") {
+        reader.limits.time_budget = Duration::from_millis(budget);
+    }
     let mut bytes = Vec::new();
     if std::io::stdin()
         .lock()
