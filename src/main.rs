@@ -35,6 +35,33 @@ enum Command {
     },
     /// Check a configuration file and report every problem at once.
     CheckConfig,
+    /// Parse and store messages; queue automatic replies for incomplete requests. A message
+    /// already stored is reported and left alone.
+    Ingest {
+        /// Print only a count at the end.
+        #[arg(long)]
+        quiet: bool,
+        /// RFC 5322 message files (.eml).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// List or show stored requests.
+    Requests {
+        #[command(subcommand)]
+        command: RequestsCommand,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Storage keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// The document worker: reads one PDF or DOCX from stdin under resource limits and prints
     /// what it holds as JSON (started by datareq itself, one process per attachment).
     #[command(hide = true)]
@@ -42,6 +69,45 @@ enum Command {
         #[arg(value_parser = ["pdf", "docx"])]
         kind: String,
     },
+}
+
+#[derive(Subcommand)]
+enum RequestsCommand {
+    /// List requests (no personal data).
+    List {
+        /// Only requests in this state (incomplete, needs_review, queued, …).
+        #[arg(long, value_name = "STATE")]
+        status: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one request, decrypted. Recorded in the audit trail.
+    Show {
+        /// The request's reference, DR-YYYY-NNNNNN.
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Write a new storage key (and the HMAC secret if missing), mode 0600. Running it again
+    /// rotates: new data uses the newest key, old data stays readable.
+    Generate {
+        /// The key directory; the configured store.keys_dir when not given.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; names the first bad event and exits 1 if there is one.
+    Verify,
+    /// Print the newest event's number and hash (keep a copy outside the database).
+    Head,
 }
 
 fn main() -> ExitCode {
@@ -64,11 +130,42 @@ fn main() -> ExitCode {
         eprintln!("datareq: internal error at {place}");
     }));
     let args = Args::parse();
+    let config_path = args.config.as_deref();
     match args.command {
-        Command::CheckConfig => cli::check_config::run(args.config.as_deref()),
+        Command::CheckConfig => cli::check_config::run(config_path),
         Command::ReadDocument { kind } => datareq::worker::serve(&kind),
+        Command::Ingest { quiet, files } => {
+            with_config(config_path, |c| cli::ingest::run(c, &files, quiet))
+        }
+        Command::Requests {
+            command: RequestsCommand::List { status, json },
+        } => {
+            let state = match status.as_deref().map(str::parse).transpose() {
+                Ok(state) => state,
+                Err(e) => {
+                    eprintln!("datareq: --status: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            with_config(config_path, |c| cli::requests::list(c, state, json))
+        }
+        Command::Requests {
+            command: RequestsCommand::Show { reference, json },
+        } => with_config(config_path, |c| cli::requests::show(c, &reference, json)),
+        Command::Migrate => with_config(config_path, cli::store::migrate),
+        Command::Keys {
+            command: KeysCommand::Generate { dir },
+        } => with_config(config_path, |c| {
+            cli::keys::generate(dir.as_deref().unwrap_or(&c.store.keys_dir))
+        }),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => with_config(config_path, cli::audit::verify),
+        Command::Audit {
+            command: AuditCommand::Head,
+        } => with_config(config_path, cli::audit::head),
         Command::Parse { json, files } => {
-            let config = match load_config(args.config.as_deref()) {
+            let config = match load_config(config_path) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -82,6 +179,25 @@ fn main() -> ExitCode {
                 documents,
                 cli::current_year(),
             )
+        }
+    }
+}
+
+/// Runs a command that needs the configuration. Errors end here, printed with their causes
+/// (none of which carries personal data) and exit status 1.
+fn with_config(
+    path: Option<&std::path::Path>,
+    command: impl FnOnce(&config::Config) -> anyhow::Result<ExitCode>,
+) -> ExitCode {
+    let config = match load_config(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match command(&config) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("datareq: {e:#}");
+            ExitCode::from(1)
         }
     }
 }

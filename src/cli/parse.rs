@@ -80,7 +80,7 @@ pub fn run(
 
 /// Reads a file, but no more than one byte past the limit: a 50 GB file is "too large", not a
 /// memory exhaustion. The limit's extra byte is what tells the core the message is too large.
-fn read_limited(path: &Path, max: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, max: usize) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     if file.metadata()?.is_dir() {
@@ -95,7 +95,7 @@ fn read_limited(path: &Path, max: usize) -> io::Result<Vec<u8>> {
     Ok(raw)
 }
 
-fn io_reason(e: &io::Error) -> String {
+pub(crate) fn io_reason(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such file".into(),
         io::ErrorKind::PermissionDenied => "permission denied".into(),

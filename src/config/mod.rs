@@ -31,6 +31,7 @@ pub const EXAMPLE: &str = include_str!("../../config/datareq.example.toml");
 pub struct Config {
     pub request: RequestConfig,
     pub limits: LimitsConfig,
+    pub store: StoreConfig,
     /// Organisations by id.
     pub organisations: BTreeMap<String, Organisation>,
     /// Every name leads to one provider, and every provider's organisation is defined.
@@ -42,6 +43,39 @@ pub struct Config {
 pub struct RequestConfig {
     /// In the contract's order, without duplicates, never an optional-only field.
     pub required: Vec<Field>,
+    /// `due_days`: days from receipt to a request's due date, 1 to 90.
+    pub due_days: u32,
+}
+
+/// `[store]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// `database`: `sqlite://PATH` or `postgres://…`; relative paths are relative to the
+    /// working directory.
+    pub database: String,
+    /// `keys_dir`: the storage keys and the HMAC secret.
+    pub keys_dir: std::path::PathBuf,
+    /// `generate_missing_keys`: whether a missing key directory is created on first start.
+    pub generate_missing_keys: bool,
+}
+
+/// Overrides `store.database` (for containers and tests).
+pub const DATABASE_URL_ENV: &str = "DATAREQ_DATABASE_URL";
+
+impl StoreConfig {
+    /// The database URL: `DATAREQ_DATABASE_URL` when set, else the configured one. The
+    /// variable's value is checked like the key's.
+    pub fn database_url(&self) -> Result<String, crate::store::StoreError> {
+        match std::env::var(DATABASE_URL_ENV) {
+            Ok(url) if !url.is_empty() => {
+                crate::store::Backend::of_url(&url).map_err(|e| {
+                    crate::store::StoreError::Url(format!("{DATABASE_URL_ENV}: {e}"))
+                })?;
+                Ok(url)
+            }
+            _ => Ok(self.database.clone()),
+        }
+    }
 }
 
 /// `[limits]`

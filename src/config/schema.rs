@@ -15,6 +15,7 @@ use super::size::{parse_size, SizeError};
 use super::walk::{KeySpec, Loc, Walker};
 use super::{
     AttachmentIsolation, Config, LimitsConfig, Organisation, ProviderConfig, RequestConfig,
+    StoreConfig,
 };
 use crate::request::model::Field;
 
@@ -27,6 +28,7 @@ type Located = (String, Loc);
 struct RawConfig {
     request: RawRequest,
     limits: RawLimits,
+    store: RawStore,
     organisations: Option<RawOrganisations>,
     /// Each provider with its own location.
     providers: Option<Vec<(Loc, RawProvider)>>,
@@ -35,6 +37,14 @@ struct RawConfig {
 #[derive(Default)]
 struct RawRequest {
     required: Option<Vec<Field>>,
+    due_days: Option<u32>,
+}
+
+#[derive(Default)]
+struct RawStore {
+    database: Option<String>,
+    keys_dir: Option<String>,
+    generate_missing_keys: Option<bool>,
 }
 
 #[derive(Default)]
@@ -79,6 +89,11 @@ const ROOT_KEYS: &[KeySpec<RawConfig>] = &[
         parse: limits_section,
     },
     KeySpec {
+        name: "store",
+        required: false,
+        parse: store_section,
+    },
+    KeySpec {
         name: "organisations",
         required: false,
         parse: organisations_section,
@@ -90,11 +105,43 @@ const ROOT_KEYS: &[KeySpec<RawConfig>] = &[
     },
 ];
 
-const REQUEST_KEYS: &[KeySpec<RawRequest>] = &[KeySpec {
-    name: "required",
-    required: false,
-    parse: required_fields,
-}];
+const REQUEST_KEYS: &[KeySpec<RawRequest>] = &[
+    KeySpec {
+        name: "required",
+        required: false,
+        parse: required_fields,
+    },
+    KeySpec {
+        name: "due_days",
+        required: false,
+        parse: due_days,
+    },
+];
+
+const STORE_KEYS: &[KeySpec<RawStore>] = &[
+    KeySpec {
+        name: "database",
+        required: false,
+        parse: database_url,
+    },
+    KeySpec {
+        name: "keys_dir",
+        required: false,
+        parse: |w, loc, item, out| out.keys_dir = non_empty_string(w, loc, item),
+    },
+    KeySpec {
+        name: "generate_missing_keys",
+        required: false,
+        parse: |w, loc, item, out| match item.as_bool() {
+            Some(b) => out.generate_missing_keys = Some(b),
+            None => w.type_problem(loc, "true or false", item.type_name()),
+        },
+    },
+];
+
+/// Days to answer a request: the Act on the Openness of Government Activities allows at most
+/// a month without an extension, so more than 90 is surely a typo.
+const MAX_DUE_DAYS: u32 = 90;
 
 const LIMITS_KEYS: &[KeySpec<RawLimits>] = &[
     KeySpec {
@@ -196,6 +243,38 @@ fn request_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) 
 fn limits_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
     if let Some(table) = w.table(loc, item) {
         w.walk(loc, table, LIMITS_KEYS, &mut out.limits);
+    }
+}
+
+fn store_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
+    if let Some(table) = w.table(loc, item) {
+        w.walk(loc, table, STORE_KEYS, &mut out.store);
+    }
+}
+
+fn due_days(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawRequest) {
+    let Some(n) = item.as_integer() else {
+        w.type_problem(loc, "an integer (days)", item.type_name());
+        return;
+    };
+    match u32::try_from(n) {
+        Ok(days @ 1..=MAX_DUE_DAYS) => out.due_days = Some(days),
+        _ => w.problem(
+            loc,
+            format!("must be a whole number of days from 1 to {MAX_DUE_DAYS}"),
+        ),
+    }
+}
+
+/// The database URL's scheme is checked here, so a typo is reported with its line instead of
+/// at start-up. The URL itself is never repeated: it may hold a password.
+fn database_url(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawStore) {
+    let Some(url) = non_empty_string(w, loc, item) else {
+        return;
+    };
+    match crate::store::Backend::of_url(&url) {
+        Ok(_) => out.database = Some(url),
+        Err(e) => w.problem(loc, e.to_string()),
     }
 }
 
@@ -375,6 +454,26 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
     let required = or_default(w, raw.request.required, defaults, "request.required", |d| {
         d.request.required.clone()
     });
+    let due_days = or_default(w, raw.request.due_days, defaults, "request.due_days", |d| {
+        d.request.due_days
+    });
+    let database = or_default(w, raw.store.database, defaults, "store.database", |d| {
+        d.store.database.clone()
+    });
+    let keys_dir = or_default(
+        w,
+        raw.store.keys_dir.map(Into::into),
+        defaults,
+        "store.keys_dir",
+        |d| d.store.keys_dir.clone(),
+    );
+    let generate_missing_keys = or_default(
+        w,
+        raw.store.generate_missing_keys,
+        defaults,
+        "store.generate_missing_keys",
+        |d| d.store.generate_missing_keys,
+    );
     let max_message_bytes = or_default(
         w,
         raw.limits.max_message_bytes,
@@ -450,6 +549,12 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
     Some(Config {
         request: RequestConfig {
             required: required?,
+            due_days: due_days?,
+        },
+        store: StoreConfig {
+            database: database?,
+            keys_dir: keys_dir?,
+            generate_missing_keys: generate_missing_keys?,
         },
         limits: LimitsConfig {
             max_message_bytes: max_message_bytes?,

@@ -3,15 +3,18 @@
 //! values out (a test in `tests/core_purity.rs` enforces it).
 
 pub mod attachment;
+pub mod calendar;
 pub mod clean;
 pub mod decision;
 pub mod extract;
 pub mod html_text;
 pub mod language;
+pub mod lifecycle;
 pub mod message;
 pub mod model;
 pub mod parse;
 pub mod personal_id;
+pub mod reference;
 pub mod rules;
 pub mod vocab;
 

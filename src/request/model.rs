@@ -1,11 +1,11 @@
 //! The request as extracted from one message: fields, what is missing or invalid, why a person
 //! must look at it, and the decision. Serialises to the JSON of the parse contract.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The fields of a request, in the contract's order (which `missing` and `invalid` follow).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Surname,
@@ -78,7 +78,7 @@ impl fmt::Display for Field {
 use crate::request::extract::address::Address;
 
 /// The language a request is written in (the automatic reply uses it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Fi,
@@ -87,7 +87,7 @@ pub enum Language {
 }
 
 /// Where the fields came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     FreeText,
@@ -95,7 +95,7 @@ pub enum Source {
     PdfForm,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Complete,
@@ -104,7 +104,7 @@ pub enum Status {
 }
 
 /// Why a person must look at a request. Serialised names are part of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewReason {
     AutoSubmitted,
@@ -146,7 +146,7 @@ pub struct Invalid {
 }
 
 /// The extracted fields. Personal data: `Debug` names only which fields are present.
-#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fields {
     pub surname: Option<String>,
     pub first_names: Option<String>,
@@ -192,7 +192,7 @@ impl fmt::Debug for Fields {
 /// What became of one attachment: shown to the clerk, so a request that is in a scan or a
 /// locked PDF can be found. The file name is the sender's and may be personal: it is kept
 /// for the clerk's view but never logged (`Debug` omits it).
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentReport {
     pub name: Option<String>,
     pub content_type: String,
@@ -210,7 +210,7 @@ impl fmt::Debug for AttachmentReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentOutcome {
     /// Its form fields were read.

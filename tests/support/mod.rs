@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod db;
 pub mod fixture_set;
 pub mod pdf;
 pub mod rss;

@@ -8,7 +8,7 @@ use crate::request::vocab::LabelKind;
 use std::sync::LazyLock;
 
 /// The requester's postal address, as the contract shows it.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Address {
     pub street: String,
     pub postal_code: String,

@@ -1,0 +1,381 @@
+//! Idempotent ingestion. A message is stored once: it is known by the keyed hash of its
+//! Message-ID and the SHA-256 of its bytes, and, when it came from a mailbox, by the keyed hash
+//! of mailbox, UIDVALIDITY and UID. Fetching it again finds it and changes nothing.
+//!
+//! Ingestion has two halves so that the costly one can run in parallel: [`Store::prepare`]
+//! (parse, hash, seal: CPU only, no database) and [`Store::commit`] (one transaction for a
+//! whole batch: request, message, outbox reply and audit events commit together or not at
+//! all, and nothing is acknowledged before the commit).
+
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use super::audit::{append, Actor};
+use super::records::{ReplyContent, RequestContent};
+use super::{Store, StoreError};
+use crate::crypto::HashDomain;
+use crate::request::calendar::{year_of, DAY};
+use crate::request::lifecycle::{Event, RequestState};
+use crate::request::message::read_message;
+use crate::request::model::{Field, ParsedRequest};
+use crate::request::reference::{Reference, MAX_NUMBER};
+use crate::request::RequestParser;
+
+/// Where a message sits in an IMAP mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxPosition {
+    pub mailbox: String,
+    pub uid_validity: u32,
+    pub uid: u32,
+}
+
+/// A message to ingest: its bytes, and its mailbox position when it has one.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    pub raw: &'a [u8],
+    pub position: Option<&'a MailboxPosition>,
+}
+
+/// A parsed, hashed and sealed message, ready to commit. Holds no plaintext personal data.
+pub struct PreparedMessage {
+    content_key: Vec<u8>,
+    mailbox_key: Option<Vec<u8>>,
+    state: RequestState,
+    personal_id_hash: Option<Vec<u8>>,
+    sender_hash: Option<Vec<u8>>,
+    sealed_request: Vec<u8>,
+    sealed_message: Vec<u8>,
+    sealed_reply: Option<Vec<u8>>,
+    /// Field names and reasons for the audit trail (no values).
+    detail: String,
+}
+
+impl std::fmt::Debug for PreparedMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedMessage")
+            .field("state", &self.state)
+            .field("detail", &self.detail)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// A new request.
+    Stored {
+        reference: Reference,
+        state: RequestState,
+        reply_queued: bool,
+    },
+    /// The message was already stored, for this request.
+    Duplicate { reference: String },
+}
+
+impl Store {
+    /// Parses a message and seals what will be stored. No database access: safe to run on
+    /// many threads at once.
+    pub fn prepare(
+        &self,
+        parser: &RequestParser,
+        incoming: Incoming<'_>,
+        current_year: i32,
+    ) -> Result<PreparedMessage, StoreError> {
+        let view = read_message(incoming.raw, parser.rules().max_message_bytes);
+        let parsed = parser.parse_view(&view, current_year);
+        let digest = Sha256::digest(incoming.raw);
+        let content_key = self.hasher.hash(
+            HashDomain::Content,
+            &[
+                parsed.message_id.as_deref().unwrap_or("").as_bytes(),
+                digest.as_slice(),
+            ],
+        );
+        let mailbox_key = incoming.position.map(|p| {
+            self.hasher
+                .hash(
+                    HashDomain::Mailbox,
+                    &[
+                        p.mailbox.as_bytes(),
+                        &p.uid_validity.to_be_bytes(),
+                        &p.uid.to_be_bytes(),
+                    ],
+                )
+                .to_vec()
+        });
+        let state = RequestState::received(parsed.status);
+        let sender = view.from_address.clone();
+        let content = RequestContent::new(&parsed, sender.clone(), view.subject.clone());
+        let sealed_reply = match (&sender, wants_reply(&parsed, state)) {
+            (Some(to), true) => Some(self.sealer.seal_json(&ReplyContent {
+                to: to.clone(),
+                language: parsed.language,
+                subject: view.subject.clone(),
+                in_reply_to: parsed.message_id.clone(),
+                missing: content.missing.clone(),
+                invalid: content.invalid.clone(),
+            })?),
+            _ => None,
+        };
+        Ok(PreparedMessage {
+            content_key: content_key.to_vec(),
+            mailbox_key,
+            state,
+            personal_id_hash: valid_personal_id(&parsed)
+                .map(|id| self.hasher.personal_id(id).to_vec()),
+            sender_hash: sender.as_deref().map(|s| self.hasher.sender(s).to_vec()),
+            sealed_request: self.sealer.seal_json(&content)?,
+            sealed_message: self.sealer.seal(incoming.raw)?,
+            sealed_reply,
+            detail: audit_detail(&parsed),
+        })
+    }
+
+    /// Stores a batch in one transaction; outcomes in the batch's order.
+    pub async fn commit(
+        &self,
+        batch: &[PreparedMessage],
+        now: i64,
+    ) -> Result<Vec<IngestOutcome>, StoreError> {
+        match self.commit_once(batch, now).await {
+            // Another daemon stored one of these messages between our look-up and insert:
+            // the batch is retried message by message, and the look-up then finds it.
+            Err(StoreError::Database(e))
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
+                let mut outcomes = Vec::with_capacity(batch.len());
+                for one in batch {
+                    outcomes.extend(self.commit_once(std::slice::from_ref(one), now).await?);
+                }
+                Ok(outcomes)
+            }
+            other => other,
+        }
+    }
+
+    /// Prepares and commits one message.
+    pub async fn ingest(
+        &self,
+        parser: &RequestParser,
+        incoming: Incoming<'_>,
+        now: i64,
+    ) -> Result<IngestOutcome, StoreError> {
+        let prepared = self.prepare(parser, incoming, year_of(now))?;
+        let mut outcomes = self.commit(std::slice::from_ref(&prepared), now).await?;
+        Ok(outcomes.pop().expect("one outcome per message"))
+    }
+
+    async fn commit_once(
+        &self,
+        batch: &[PreparedMessage],
+        now: i64,
+    ) -> Result<Vec<IngestOutcome>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for message in batch {
+            outcomes.push(self.store_one(&mut tx, message, now).await?);
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn store_one(
+        &self,
+        tx: &mut AnyConnection,
+        m: &PreparedMessage,
+        now: i64,
+    ) -> Result<IngestOutcome, StoreError> {
+        let existing = sqlx::query(
+            "SELECT r.reference FROM messages m JOIN requests r ON r.id = m.request_id \
+             WHERE m.content_key = $1 OR m.mailbox_key = $2 LIMIT 1",
+        )
+        .bind(m.content_key.clone())
+        .bind(m.mailbox_key.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            return Ok(IngestOutcome::Duplicate {
+                reference: row.try_get(0)?,
+            });
+        }
+        let reference = next_reference(tx, year_of(now)).await?;
+        let reference_text = reference.to_string();
+        let due_at = now + i64::from(self.settings.due_days) * DAY;
+        let paused_at = m.state.waits_for_citizen().then_some(now);
+        let row = sqlx::query(
+            "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
+             received_at, updated_at, due_at, paused_at, sealed_request) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(reference_text.clone())
+        .bind(m.state.name())
+        .bind(m.personal_id_hash.clone())
+        .bind(m.sender_hash.clone())
+        .bind(now)
+        .bind(due_at)
+        .bind(paused_at)
+        .bind(m.sealed_request.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        let request_id: i64 = row.try_get(0)?;
+        sqlx::query(
+            "INSERT INTO messages (request_id, content_key, mailbox_key, received_at, sealed_message) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(request_id)
+        .bind(m.content_key.clone())
+        .bind(m.mailbox_key.clone())
+        .bind(now)
+        .bind(m.sealed_message.clone())
+        .execute(&mut *tx)
+        .await?;
+        let actor = Actor::Daemon;
+        let hasher = &self.hasher;
+        let detail = format!("state={}; {}", m.state, m.detail);
+        append(
+            tx,
+            hasher,
+            now,
+            &actor,
+            "received",
+            Some(&reference_text),
+            &detail,
+        )
+        .await?;
+        let mut state = m.state;
+        if state == RequestState::Complete {
+            state = state.apply(Event::Queued)?;
+            set_state(tx, request_id, state, now).await?;
+            append(tx, hasher, now, &actor, "queued", Some(&reference_text), "").await?;
+        }
+        let reply_queued = if let Some(reply) = &m.sealed_reply {
+            queue_reply(
+                tx,
+                request_id,
+                &reference_text,
+                "missing_fields",
+                reply,
+                now,
+            )
+            .await?;
+            append(
+                tx,
+                hasher,
+                now,
+                &actor,
+                "reply_queued",
+                Some(&reference_text),
+                "kind=missing_fields",
+            )
+            .await?;
+            true
+        } else {
+            false
+        };
+        Ok(IngestOutcome::Stored {
+            reference,
+            state,
+            reply_queued,
+        })
+    }
+}
+
+/// An automatic reply goes to a citizen whose request lacks something, never to an automatic
+/// message (a loop).
+fn wants_reply(parsed: &ParsedRequest, state: RequestState) -> bool {
+    state == RequestState::Incomplete && !parsed.auto_submitted
+}
+
+/// The identity code, when present and valid: only a valid code may link requests.
+fn valid_personal_id(parsed: &ParsedRequest) -> Option<&str> {
+    let invalid = parsed.invalid.iter().any(|i| i.field == Field::PersonalId);
+    parsed.fields.personal_id.as_deref().filter(|_| !invalid)
+}
+
+fn audit_detail(parsed: &ParsedRequest) -> String {
+    let names = |v: Vec<&str>| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(",")
+        }
+    };
+    format!(
+        "missing={}; invalid={}; review={}",
+        names(parsed.missing.iter().map(|f| f.name()).collect()),
+        names(parsed.invalid.iter().map(|i| i.field.name()).collect()),
+        names(parsed.review_reasons.iter().map(|r| r.name()).collect()),
+    )
+}
+
+/// The next reference of `year`. The counter row is locked until the transaction ends, so
+/// numbers are unique and, within a year, without gaps among committed requests.
+async fn next_reference(tx: &mut AnyConnection, year: i32) -> Result<Reference, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO reference_counters (year, next) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET next = reference_counters.next + 1 RETURNING next",
+    )
+    .bind(i64::from(year))
+    .fetch_one(&mut *tx)
+    .await?;
+    let number: i64 = row.try_get(0)?;
+    let number = u32::try_from(number)
+        .ok()
+        .filter(|n| *n <= MAX_NUMBER)
+        .ok_or_else(|| StoreError::Corrupt(format!("reference counter of {year} is exhausted")))?;
+    Ok(Reference { year, number })
+}
+
+pub(super) async fn set_state(
+    tx: &mut AnyConnection,
+    request_id: i64,
+    state: RequestState,
+    now: i64,
+) -> Result<(), StoreError> {
+    let closed_at = state.is_closed().then_some(now);
+    sqlx::query(
+        "UPDATE requests SET state = $1, updated_at = $2, closed_at = COALESCE($3, closed_at) \
+         WHERE id = $4",
+    )
+    .bind(state.name())
+    .bind(now)
+    .bind(closed_at)
+    .bind(request_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Queues a sealed reply. Its Message-ID's local part names the request, so an answer's
+/// In-Reply-To leads back to it; the mail layer adds the domain.
+async fn queue_reply(
+    tx: &mut AnyConnection,
+    request_id: i64,
+    reference: &str,
+    kind: &str,
+    sealed: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM outbox WHERE request_id = $1")
+        .bind(request_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let count: i64 = row.try_get(0)?;
+    let message_id = format!(
+        "{}{reference}.{}",
+        crate::request::parse::OUR_MESSAGE_ID_PREFIX,
+        count + 1
+    );
+    sqlx::query(
+        "INSERT INTO outbox (request_id, kind, message_id, created_at, sealed_reply) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(request_id)
+    .bind(kind.to_string())
+    .bind(message_id)
+    .bind(now)
+    .bind(sealed.to_vec())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

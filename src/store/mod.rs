@@ -1,0 +1,281 @@
+//! The request store: one API over SQLite (the embedded default) and PostgreSQL (several
+//! daemons on one database), through sqlx's `Any` driver. Personal data enters only sealed
+//! (see [`crate::crypto`]); every state change and every read of personal data is an audit
+//! event in the same transaction as the change.
+
+mod audit;
+mod ingest;
+mod records;
+mod requests;
+
+use std::path::{Path, PathBuf};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::crypto::{CryptoError, KeyedHasher, Sealer};
+use crate::request::lifecycle::IllegalTransition;
+
+pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
+pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
+pub use records::{InvalidField, ReplyContent, RequestContent, RequestSummary, StoredRequest};
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of a database URL. Anything but `sqlite://PATH` and `postgres://…` is an
+    /// error: a typo must not become a new empty database somewhere.
+    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() || path.contains(":memory:") {
+                return Err(StoreError::Url(
+                    "sqlite:// needs a file path (an in-memory database keeps nothing)".into(),
+                ));
+            }
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Url(
+                "unknown database URL scheme; expected sqlite://PATH or postgres://…".into(),
+            ))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL: {0}")]
+    Url(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Transition(#[from] IllegalTransition),
+    #[error("no request {0}")]
+    NotFound(String),
+    #[error("the database holds a value datareq cannot read: {0}")]
+    Corrupt(String),
+    #[error("{0} personal data has been purged")]
+    Purged(String),
+}
+
+/// Settings the store applies to requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// Days from receipt to the due date.
+    pub due_days: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings { due_days: 14 }
+    }
+}
+
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    sealer: Sealer,
+    hasher: KeyedHasher,
+    settings: StoreSettings,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects and brings the schema up to date. For SQLite, the file and its directory
+    /// (mode 0700) are created when missing.
+    pub async fn open(
+        url: &str,
+        sealer: Sealer,
+        hasher: KeyedHasher,
+        settings: StoreSettings,
+    ) -> Result<Store, StoreError> {
+        let pool = connect(url).await?;
+        let backend = Backend::of_url(url)?;
+        let store = Store {
+            pool,
+            backend,
+            sealer,
+            hasher,
+            settings,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn settings(&self) -> StoreSettings {
+        self.settings
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// two writers queue on the busy timeout instead of failing half-way when one upgrades.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+}
+
+/// Opens a pool for `url`, preparing SQLite files as the store needs them.
+async fn connect(url: &str) -> Result<AnyPool, StoreError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url)?;
+    let url = match backend {
+        Backend::Sqlite => sqlite_url(url)?,
+        Backend::Postgres => url.to_string(),
+    };
+    let options: AnyConnectOptions = url
+        .parse()
+        .map_err(|_| StoreError::Url("cannot parse the database URL".into()))?;
+    let pool_options = AnyPoolOptions::new().max_connections(match backend {
+        // One writer at a time anyway; a few readers beside it.
+        Backend::Sqlite => 4,
+        Backend::Postgres => 8,
+    });
+    let pool_options = if backend == Backend::Sqlite {
+        pool_options.after_connect(|conn, _| {
+            Box::pin(async move {
+                // WAL: readers do not block the writer. synchronous=FULL: a committed request
+                // survives a power cut. secure_delete: deleted personal data is overwritten,
+                // not left in free pages.
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
+                     PRAGMA busy_timeout = 30000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+    } else {
+        pool_options
+    };
+    Ok(pool_options.connect_with(options).await?)
+}
+
+/// `sqlite://PATH` with the file created when missing (`mode=rwc`), its directory first.
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let rest = &url["sqlite://".len()..];
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let parent = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(dir) = parent {
+        if !dir.exists() {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+        }
+    }
+    // SQLite gives its WAL and shared-memory files the database file's mode: creating the file
+    // private first keeps all three private whatever the umask.
+    if !Path::new(path).exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|source| StoreError::Io {
+                path: PathBuf::from(path),
+                source,
+            })?;
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            Backend::of_url("sqlite://var/x.sqlite").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("postgres://127.0.0.1/test").unwrap(),
+            Backend::Postgres
+        );
+        for bad in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://",
+            "mysql://x",
+            "var/x.sqlite",
+            "sqlite:var/x.sqlite",
+        ] {
+            assert!(Backend::of_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sqlite_files_are_created_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("state/db.sqlite");
+        let url = format!("sqlite://{}", path.display());
+        assert_eq!(sqlite_url(&url).unwrap(), format!("{url}?mode=rwc"));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+    }
+}

@@ -1,0 +1,138 @@
+//! Reading requests: lists (nothing personal, not audited) and a request's decrypted content
+//! (audited before it is decrypted, so a read that fails half-way is still on record).
+
+use sqlx::Row;
+
+use super::audit::{append, Actor};
+use super::records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
+use super::{Store, StoreError};
+use crate::request::lifecycle::RequestState;
+
+impl Store {
+    /// Requests, oldest first, optionally in one state.
+    pub async fn list_requests(
+        &self,
+        state: Option<RequestState>,
+    ) -> Result<Vec<RequestSummary>, StoreError> {
+        let rows = match state {
+            Some(state) => {
+                sqlx::query(
+                    "SELECT reference, state, received_at, due_at, updated_at, purged_at \
+                     FROM requests WHERE state = $1 ORDER BY id",
+                )
+                .bind(state.name())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT reference, state, received_at, due_at, updated_at, purged_at \
+                     FROM requests ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(summary_of_row).collect()
+    }
+
+    /// A request with its content decrypted. The read is an audit event by `actor`,
+    /// committed before anything is decrypted.
+    pub async fn show_request(
+        &self,
+        reference: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<StoredRequest, StoreError> {
+        let row = sqlx::query(
+            "SELECT reference, state, received_at, due_at, updated_at, purged_at, \
+             sealed_request, id FROM requests WHERE reference = $1",
+        )
+        .bind(reference.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(reference.to_string()))?;
+        let summary = summary_of_row(&row)?;
+        let sealed: Option<Vec<u8>> = row.try_get(6)?;
+        let id: i64 = row.try_get(7)?;
+        let Some(sealed) = sealed else {
+            return Err(StoreError::Purged(summary.reference));
+        };
+        let mut tx = self.begin_write().await?;
+        append(
+            &mut tx,
+            &self.hasher,
+            now,
+            actor,
+            "read",
+            Some(reference),
+            "request",
+        )
+        .await?;
+        tx.commit().await?;
+        let content: RequestContent = self.sealer.open_json(&sealed)?;
+        let messages = sqlx::query("SELECT COUNT(*) FROM messages WHERE request_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get::<i64, _>(0)? as usize;
+        Ok(StoredRequest {
+            summary,
+            content,
+            messages,
+        })
+    }
+
+    /// Replies not yet sent, oldest first: (outbox id, reference, Message-ID local part,
+    /// decrypted reply). For the sender in the daemon.
+    pub async fn pending_replies(
+        &self,
+    ) -> Result<Vec<(i64, String, String, ReplyContent)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, r.reference, o.message_id, o.sealed_reply FROM outbox o \
+             JOIN requests r ON r.id = o.request_id \
+             WHERE o.sent_at IS NULL AND o.sealed_reply IS NOT NULL ORDER BY o.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let sealed: Vec<u8> = row.try_get(3)?;
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    self.sealer.open_json(&sealed)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// How many replies the outbox holds for each reference (sent or not).
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.reference, COUNT(*) FROM outbox o JOIN requests r ON r.id = o.request_id \
+             GROUP BY r.reference ORDER BY r.reference",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
+    }
+}
+
+fn summary_of_row(row: &sqlx::any::AnyRow) -> Result<RequestSummary, StoreError> {
+    let state: String = row.try_get(1)?;
+    let purged_at: Option<i64> = row.try_get(5)?;
+    Ok(RequestSummary {
+        reference: row.try_get(0)?,
+        state: state
+            .parse()
+            .map_err(|_| StoreError::Corrupt("unknown request state".into()))?,
+        received_at: row.try_get(2)?,
+        due_at: row.try_get(3)?,
+        updated_at: row.try_get(4)?,
+        purged: purged_at.is_some(),
+    })
+}

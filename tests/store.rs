@@ -1,0 +1,436 @@
+//! The request store's story, told twice: on a real SQLite file and on the real PostgreSQL
+//! (a database of its own per test). Ingesting the dev corpus stores one request per message
+//! and one reply per incomplete request, twice over changes nothing, nothing personal is
+//! readable in the database's bytes, and the audit chain catches tampering.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use datareq::config::Config;
+use datareq::request::lifecycle::RequestState;
+use datareq::request::RequestParser;
+use datareq::store::{
+    Actor, Incoming, IngestOutcome, MailboxPosition, Store, StoreError, StoreSettings,
+};
+use serde_json::Value;
+use support::db::{test_keys, TestDb};
+
+/// One story, two tests: on SQLite and on PostgreSQL.
+macro_rules! on_both_databases {
+    ($story:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $story(TestDb::sqlite()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            if let Some(db) = TestDb::postgres() {
+                $story(db).await;
+            }
+        }
+    };
+}
+
+const NOW: i64 = 1_796_169_600; // 2026-12-01
+
+fn dev_corpus() -> Vec<(PathBuf, Vec<u8>, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("../shared/corpus/dev")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 300,
+        "the dev corpus has at least 300 messages"
+    );
+    files
+        .into_iter()
+        .map(|eml| {
+            let expected = std::fs::read(eml.with_extension("expected.json")).unwrap();
+            let expected: Value = serde_json::from_slice(&expected).unwrap();
+            let raw = std::fs::read(&eml).unwrap();
+            (eml, raw, expected)
+        })
+        .collect()
+}
+
+/// Documents are read in-process here: the worker binary is not what these tests are about.
+fn parser() -> RequestParser {
+    RequestParser::with_reader(
+        Config::default().rules(),
+        Box::new(datareq::attachment::InProcessReader::default()),
+    )
+}
+
+async fn open(db: &TestDb, keys_dir: &Path) -> Store {
+    let keys = support::db::load_keys(keys_dir);
+    Store::open(
+        &db.url(),
+        keys.sealer,
+        keys.hasher,
+        StoreSettings::default(),
+    )
+    .await
+    .expect("store opens")
+}
+
+/// Ingests the whole corpus in batches, as `datareq ingest` does.
+async fn ingest_all(
+    store: &Store,
+    parser: &RequestParser,
+    corpus: &[(PathBuf, Vec<u8>, Value)],
+) -> Vec<IngestOutcome> {
+    let mut outcomes = Vec::new();
+    for chunk in corpus.chunks(64) {
+        let prepared: Vec<_> = chunk
+            .iter()
+            .map(|(_, raw, _)| {
+                store
+                    .prepare(
+                        parser,
+                        Incoming {
+                            raw,
+                            position: None,
+                        },
+                        2026,
+                    )
+                    .unwrap()
+            })
+            .collect();
+        outcomes.extend(store.commit(&prepared, NOW).await.unwrap());
+    }
+    outcomes
+}
+
+fn expected_state(expected: &Value) -> RequestState {
+    match expected["status"].as_str().unwrap() {
+        // A complete request goes straight to the disclosing organisation's queue.
+        "complete" => RequestState::Queued,
+        "incomplete" => RequestState::Incomplete,
+        "needs_review" => RequestState::NeedsReview,
+        other => panic!("unknown status {other}"),
+    }
+}
+
+async fn corpus_story(db: TestDb) {
+    let (keys_dir, _) = test_keys();
+    let store = open(&db, keys_dir.path()).await;
+    let parser = parser();
+    let corpus = dev_corpus();
+
+    let first = ingest_all(&store, &parser, &corpus).await;
+    let mut references = Vec::new();
+    let mut replies_expected = BTreeMap::new();
+    for ((file, raw, expected), outcome) in corpus.iter().zip(&first) {
+        let IngestOutcome::Stored {
+            reference,
+            state,
+            reply_queued,
+        } = outcome
+        else {
+            panic!(
+                "{}: first ingest must store, got {outcome:?}",
+                file.display()
+            );
+        };
+        assert_eq!(*state, expected_state(expected), "{}", file.display());
+        let automatic = parser.parse(raw, 2026).auto_submitted;
+        let wants_reply = *state == RequestState::Incomplete && !automatic;
+        assert_eq!(*reply_queued, wants_reply, "{}", file.display());
+        if wants_reply {
+            replies_expected.insert(reference.to_string(), 1i64);
+        }
+        references.push(reference.to_string());
+    }
+    // References are unique and numbered from 1 in the year.
+    let mut sorted = references.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), corpus.len());
+    assert_eq!(references[0], "DR-2026-000001");
+
+    // Twice over: every message is found, nothing is added.
+    let second = ingest_all(&store, &parser, &corpus).await;
+    for (reference, outcome) in references.iter().zip(&second) {
+        assert_eq!(
+            outcome,
+            &IngestOutcome::Duplicate {
+                reference: reference.clone()
+            }
+        );
+    }
+    let listed = store.list_requests(None).await.unwrap();
+    assert_eq!(listed.len(), corpus.len(), "one request per message");
+    let outbox: BTreeMap<String, i64> = store.outbox_counts().await.unwrap().into_iter().collect();
+    assert_eq!(outbox, replies_expected, "one reply per incomplete request");
+    assert!(!replies_expected.is_empty());
+    let pending = store.pending_replies().await.unwrap();
+    assert_eq!(pending.len(), replies_expected.len());
+    assert!(pending.iter().all(|(_, reference, message_id, reply)| {
+        message_id.starts_with("datareq.") && message_id.contains(reference) && !reply.to.is_empty()
+    }));
+    let queued = store
+        .list_requests(Some(RequestState::Queued))
+        .await
+        .unwrap();
+    let complete = corpus
+        .iter()
+        .filter(|(_, _, e)| e["status"] == "complete")
+        .count();
+    assert_eq!(queued.len(), complete);
+    assert!(listed.iter().all(|r| r.due_at == NOW + 14 * 86_400));
+
+    // Reading one request decrypts it and leaves an audit event naming the reader.
+    let (file, _, expected) = corpus
+        .iter()
+        .find(|(_, _, e)| e["fields"]["personal_id"].is_string())
+        .unwrap();
+    let index = corpus.iter().position(|(f, _, _)| f == file).unwrap();
+    let reader = Actor::OsUser("clerk-test".into());
+    let shown = store
+        .show_request(&references[index], &reader, NOW + 60)
+        .await
+        .unwrap();
+    assert_eq!(
+        shown.content.fields.personal_id.as_deref(),
+        expected["fields"]["personal_id"].as_str()
+    );
+    assert_eq!(shown.messages, 1);
+    let events = store.audit_events(Some(&references[index])).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("read", "os:clerk-test")
+    );
+    assert!(matches!(
+        store.show_request("DR-2026-999999", &reader, NOW).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // The chain is intact and ends at the head.
+    let intact = store.verify_audit().await.unwrap().expect("intact chain");
+    assert_eq!(intact, store.audit_head().await.unwrap().seq);
+    assert!(intact > corpus.len() as i64);
+    store.close().await;
+
+    // Nothing personal is readable in the database's bytes.
+    let bytes = db.raw_bytes();
+    let needles = personal_needles(&corpus);
+    assert!(needles.len() > 500, "enough personal values to look for");
+    let found: Vec<&String> = needles
+        .iter()
+        .filter(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "{}: {} personal values readable in the database (first: {:?})",
+        db.name(),
+        found.len(),
+        found.first()
+    );
+}
+
+/// Identity codes, names, phone numbers, streets, request sentences and sender addresses
+/// of the corpus, each at least 6 bytes (shorter strings occur by chance in ciphertext).
+fn personal_needles(corpus: &[(PathBuf, Vec<u8>, Value)]) -> Vec<String> {
+    let mut needles = std::collections::BTreeSet::new();
+    for (_, raw, expected) in corpus {
+        let f = &expected["fields"];
+        for key in [
+            "surname",
+            "first_names",
+            "personal_id",
+            "requested_information",
+            "phone",
+        ] {
+            if let Some(s) = f[key].as_str() {
+                needles.insert(s.to_string());
+            }
+        }
+        if let Some(street) = f["address"]["street"].as_str() {
+            needles.insert(street.to_string());
+        }
+        // The sender's address, from the raw From line.
+        let text = String::from_utf8_lossy(raw);
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("from:"))
+        {
+            if let Some(addr) = line.split(['<', '>']).nth(1) {
+                needles.insert(addr.to_string());
+            }
+        }
+    }
+    needles.into_iter().filter(|n| n.len() >= 6).collect()
+}
+
+on_both_databases!(
+    corpus_story,
+    corpus_story_on_sqlite,
+    corpus_story_on_postgres
+);
+
+async fn ingest_at(
+    store: &Store,
+    parser: &RequestParser,
+    raw: &[u8],
+    position: &MailboxPosition,
+) -> IngestOutcome {
+    let incoming = Incoming {
+        raw,
+        position: Some(position),
+    };
+    store.ingest(parser, incoming, NOW).await.unwrap()
+}
+
+/// The same mail fetched twice from the mailbox (same UIDVALIDITY and UID) is one message even
+/// when a server rewrote a header; the same bytes under another UID are one message too.
+async fn mailbox_story(db: TestDb) {
+    let (keys_dir, _) = test_keys();
+    let store = open(&db, keys_dir.path()).await;
+    let parser = parser();
+    let corpus = dev_corpus();
+    let raw = &corpus[5].1;
+    let position = MailboxPosition {
+        mailbox: "INBOX".into(),
+        uid_validity: 7,
+        uid: 42,
+    };
+    let first = ingest_at(&store, &parser, raw, &position).await;
+    let IngestOutcome::Stored { reference, .. } = first else {
+        panic!("stored")
+    };
+    let mut rewritten = b"X-Spam-Score: 0.1\r\n".to_vec();
+    rewritten.extend_from_slice(raw);
+    let again = ingest_at(&store, &parser, &rewritten, &position).await;
+    assert_eq!(
+        again,
+        IngestOutcome::Duplicate {
+            reference: reference.to_string()
+        }
+    );
+    let moved = MailboxPosition {
+        uid: 43,
+        ..position
+    };
+    let copy = ingest_at(&store, &parser, raw, &moved).await;
+    assert!(matches!(copy, IngestOutcome::Duplicate { .. }));
+    // After a UIDVALIDITY change, UID 42 is another message.
+    let other_epoch = MailboxPosition {
+        uid_validity: 8,
+        ..moved
+    };
+    let other = ingest_at(&store, &parser, &corpus[6].1, &other_epoch).await;
+    assert!(matches!(other, IngestOutcome::Stored { .. }));
+    assert_eq!(store.list_requests(None).await.unwrap().len(), 2);
+    store.close().await;
+}
+
+on_both_databases!(
+    mailbox_story,
+    mailbox_positions_on_sqlite,
+    mailbox_positions_on_postgres
+);
+
+/// Tampering with the audit trail directly in the database is caught, and the first bad event
+/// is named.
+async fn tamper_story(db: TestDb) {
+    let (keys_dir, _) = test_keys();
+    let corpus = dev_corpus();
+    let parser = parser();
+    // Each case starts from a fresh copy of the same story.
+    type Tamper = (&'static str, &'static [&'static str], i64);
+    let cases: [Tamper; 4] = [
+        (
+            "edited",
+            &["UPDATE audit_events SET actor = 'os:nobody' WHERE seq = 3"],
+            3,
+        ),
+        ("deleted", &["DELETE FROM audit_events WHERE seq = 4"], 4),
+        (
+            "reordered",
+            &[
+                "UPDATE audit_events SET seq = -5 WHERE seq = 5",
+                "UPDATE audit_events SET seq = 5 WHERE seq = 6",
+                "UPDATE audit_events SET seq = 6 WHERE seq = -5",
+            ],
+            5,
+        ),
+        (
+            "newest cut off",
+            &["DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)"],
+            0,
+        ),
+    ];
+    for (name, statements, bad_seq) in cases {
+        let fresh = match &db {
+            TestDb::Sqlite { .. } => TestDb::sqlite(),
+            TestDb::Postgres { .. } => TestDb::postgres().expect("server seen already"),
+        };
+        let store = open(&fresh, keys_dir.path()).await;
+        ingest_all(&store, &parser, &corpus[..8]).await;
+        assert!(
+            store.verify_audit().await.unwrap().is_ok(),
+            "{name}: intact before"
+        );
+        let total = store.audit_head().await.unwrap().seq;
+        store.close().await;
+
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&fresh.url()).await.unwrap();
+        for statement in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*statement))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+
+        let store = open(&fresh, keys_dir.path()).await;
+        let problem = store
+            .verify_audit()
+            .await
+            .unwrap()
+            .expect_err(&format!("{name}: must be caught"));
+        let expected_seq = if bad_seq == 0 { total } else { bad_seq };
+        assert_eq!(problem.seq, expected_seq, "{name}: {problem}");
+        store.close().await;
+    }
+}
+
+on_both_databases!(
+    tamper_story,
+    audit_tampering_on_sqlite,
+    audit_tampering_on_postgres
+);
+
+/// A database URL that is not sqlite:// or postgres:// is refused without creating anything.
+#[tokio::test]
+async fn unknown_scheme_creates_nothing() {
+    let (keys_dir, keys) = test_keys();
+    let before: Vec<_> = std::fs::read_dir(".")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for url in [
+        "mysql://x/y",
+        "sqlite::memory:",
+        "datareq.sqlite",
+        "sqlite:datareq.sqlite",
+    ] {
+        let keys = support::db::load_keys(keys_dir.path());
+        let result = Store::open(url, keys.sealer, keys.hasher, StoreSettings::default()).await;
+        assert!(matches!(result, Err(StoreError::Url(_))), "{url}");
+    }
+    drop(keys);
+    let after: Vec<_> = std::fs::read_dir(".")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(before, after);
+}
