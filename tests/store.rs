@@ -434,3 +434,224 @@ async fn unknown_scheme_creates_nothing() {
         .collect();
     assert_eq!(before, after);
 }
+
+/// A valid identity code (born 1952) with this individual number; the check character is
+/// computed, not copied.
+fn identity_code(individual: u32) -> String {
+    const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
+    let date = 131_052u32;
+    let n = u64::from(date) * 1000 + u64::from(individual);
+    format!(
+        "{date:06}-{individual:03}{}",
+        CHECK[(n % 31) as usize] as char
+    )
+}
+
+/// The citizen's answer to our reply: the missing and invalid fields as labelled lines.
+fn answer(to_reference: &str, message_id: &str, from: &str, fields: &[&str], n: u32) -> Vec<u8> {
+    let mut body = String::from("Hei,\n\ntässä pyytämänne tiedot:\n\n");
+    for field in fields {
+        let line = match *field {
+            "surname" => "Sukunimi: Korhonen".to_string(),
+            "first_names" => "Etunimet: Aino Maria".to_string(),
+            "personal_id" => format!("Henkilötunnus: {}", identity_code(100 + n)),
+            "requested_information" => {
+                "Pyydetyt tiedot: kaikki minua koskevat potilasasiakirjat".to_string()
+            }
+            "service_provider" => "Palveluntuottaja: Psykoterapiakeskus Vastaamo".to_string(),
+            "treatment_years" => "Hoitovuodet: 2017–2019".to_string(),
+            "phone" => "Puhelinnumero: 040 123 4567".to_string(),
+            "address" => "Postiosoite: Mannerheimintie 5 A 3, 00100 Helsinki".to_string(),
+            other => panic!("no answer for {other}"),
+        };
+        body.push_str(&line);
+        body.push('\n');
+    }
+    body.push_str("\nYstävällisin terveisin\nAino\n");
+    format!(
+        "From: <{from}>\r\nTo: <kirjaamo@kela.example>\r\nSubject: Re: [{to_reference}] \
+         Tietopyyntö\r\nMessage-ID: <answer-{n}@example.test>\r\nIn-Reply-To: \
+         <{message_id}@kela.example>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0200\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{}",
+        body.replace('\n', "\r\n")
+    )
+    .into_bytes()
+}
+
+/// Every incomplete request of the dev corpus is completed by an answer that gives what our
+/// reply asked for; the answer is attached to the request, not stored as a new one.
+async fn follow_up_story(db: TestDb) {
+    let (keys_dir, _) = test_keys();
+    let store = open(&db, keys_dir.path()).await;
+    let parser = parser();
+    let corpus = dev_corpus();
+    ingest_all(&store, &parser, &corpus).await;
+    let before = store.list_requests(None).await.unwrap().len();
+    let pending = store.pending_replies().await.unwrap();
+    assert!(pending.len() >= 50, "enough incomplete requests to answer");
+    for (n, (_, reference, message_id, reply)) in pending.iter().enumerate() {
+        let mut asked: Vec<&str> = reply.missing.iter().map(|f| f.name()).collect();
+        asked.extend(reply.invalid.iter().map(|i| i.field.name()));
+        let raw = answer(reference, message_id, &reply.to, &asked, n as u32);
+        let outcome = store
+            .ingest(
+                &parser,
+                Incoming {
+                    raw: &raw,
+                    position: None,
+                },
+                NOW + 3_600,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            IngestOutcome::FollowUp {
+                reference: reference.clone(),
+                state: RequestState::Queued,
+                reply_queued: false
+            },
+            "{reference}: asked for {asked:?}"
+        );
+    }
+    let after = store.list_requests(None).await.unwrap();
+    assert_eq!(
+        after.len(),
+        before,
+        "answers are attached, not new requests"
+    );
+    for (_, reference, _, _) in &pending {
+        let r = after.iter().find(|r| &r.reference == reference).unwrap();
+        // The clock stood still for the hour the request waited for the citizen.
+        assert_eq!(r.due_at, NOW + 14 * 86_400 + 3_600, "{reference}");
+    }
+    assert!(store.verify_audit().await.unwrap().is_ok());
+    store.close().await;
+}
+
+on_both_databases!(
+    follow_up_story,
+    follow_ups_on_sqlite,
+    follow_ups_on_postgres
+);
+
+/// What must not complete a request: an answer from another address, one naming another
+/// identity code; and what links requests: a second request for the same person.
+async fn doubtful_follow_up_story(db: TestDb) {
+    let (keys_dir, _) = test_keys();
+    let store = open(&db, keys_dir.path()).await;
+    let parser = parser();
+    let corpus = dev_corpus();
+    ingest_all(&store, &parser, &corpus).await;
+    let pending = store.pending_replies().await.unwrap();
+    let with_id = |want: bool| {
+        pending.iter().filter(move |(_, _, _, r)| {
+            let asked_for_id = r.missing.iter().any(|f| f.name() == "personal_id")
+                || r.invalid.iter().any(|i| i.field.name() == "personal_id");
+            asked_for_id != want
+        })
+    };
+    let mut has_id = with_id(true);
+    let mut lacks_id = with_id(false);
+
+    // Another sender answering with everything asked for: a clerk looks.
+    let (_, reference, message_id, reply) = lacks_id.next().unwrap();
+    let mut asked: Vec<&str> = reply.missing.iter().map(|f| f.name()).collect();
+    asked.extend(reply.invalid.iter().map(|i| i.field.name()));
+    let raw = answer(
+        reference,
+        message_id,
+        "someone.else@example.test",
+        &asked,
+        900,
+    );
+    assert_goes_to_review(&store, &parser, &raw).await;
+
+    // The right sender, but an identity code that contradicts the request's.
+    let (_, reference, message_id, reply) = has_id.next().unwrap();
+    let mut asked: Vec<&str> = reply.missing.iter().map(|f| f.name()).collect();
+    asked.push("personal_id");
+    let raw = answer(reference, message_id, &reply.to, &asked, 901);
+    assert_goes_to_review(&store, &parser, &raw).await;
+    let shown = store
+        .show_request(reference, &Actor::OsUser("t".into()), NOW)
+        .await
+        .unwrap();
+    assert!(shown
+        .content
+        .review_reasons
+        .iter()
+        .any(|r| r.name() == "conflicting_personal_ids"));
+
+    // A queued request's person asks again in a new message from another address: a new
+    // request, linked, for a clerk; no automatic reply.
+    let (eml, raw, _) = corpus
+        .iter()
+        .find(|(_, _, e)| e["status"] == "complete")
+        .unwrap();
+    let text = String::from_utf8_lossy(raw).replace("Message-ID: <", "Message-ID: <again-");
+    let text = replace_from(&text, "other.address@example.test");
+    let outcome = store
+        .ingest(
+            &parser,
+            Incoming {
+                raw: text.as_bytes(),
+                position: None,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            &outcome,
+            IngestOutcome::Stored {
+                state: RequestState::NeedsReview,
+                reply_queued: false,
+                ..
+            }
+        ),
+        "{}: {outcome:?}",
+        eml.display()
+    );
+    store.close().await;
+}
+
+async fn assert_goes_to_review(store: &Store, parser: &RequestParser, raw: &[u8]) {
+    let incoming = Incoming {
+        raw,
+        position: None,
+    };
+    let outcome = store.ingest(parser, incoming, NOW).await.unwrap();
+    let to_review = matches!(
+        &outcome,
+        IngestOutcome::FollowUp {
+            state: RequestState::NeedsReview,
+            ..
+        }
+    );
+    assert!(to_review, "{outcome:?}");
+}
+
+fn replace_from(message: &str, address: &str) -> String {
+    let mut out = String::new();
+    let mut in_headers = true;
+    for line in message.split_inclusive('\n') {
+        if in_headers && line.trim().is_empty() {
+            in_headers = false;
+        }
+        if in_headers && line.to_ascii_lowercase().starts_with("from:") {
+            out.push_str(&format!("From: <{address}>\r\n"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+on_both_databases!(
+    doubtful_follow_up_story,
+    doubtful_follow_ups_on_sqlite,
+    doubtful_follow_ups_on_postgres
+);

@@ -15,6 +15,9 @@ CREATE TABLE requests (
     extension TEXT,
     closed_at BIGINT,
     purged_at BIGINT,
+    -- Why a clerk must look, beyond the parse's own reasons (names, comma-separated:
+    -- possible_duplicate, follow_up_from_other_sender, follow_up_to_closed_request).
+    clerk_reasons TEXT NOT NULL DEFAULT '',
     linked_to BIGINT REFERENCES requests(id),
     sealed_request BYTEA
 );

@@ -50,10 +50,22 @@ pub fn run(config: &Config, files: &[String], quiet: bool) -> anyhow::Result<Exi
                     reply_queued,
                 } => {
                     stored += 1;
-                    if !quiet {
-                        let reply = if reply_queued { ", reply queued" } else { "" };
-                        println!("{file}: {reference} {state}{reply}");
-                    }
+                    report(quiet, file, &reference.to_string(), state, reply_queued, "");
+                }
+                IngestOutcome::FollowUp {
+                    reference,
+                    state,
+                    reply_queued,
+                } => {
+                    stored += 1;
+                    report(
+                        quiet,
+                        file,
+                        &reference,
+                        state,
+                        reply_queued,
+                        "follow-up to ",
+                    );
                 }
                 IngestOutcome::Duplicate { reference } => {
                     duplicates += 1;
@@ -73,6 +85,20 @@ pub fn run(config: &Config, files: &[String], quiet: bool) -> anyhow::Result<Exi
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn report(
+    quiet: bool,
+    file: &str,
+    reference: &str,
+    state: crate::request::lifecycle::RequestState,
+    reply_queued: bool,
+    what: &str,
+) {
+    if !quiet {
+        let reply = if reply_queued { ", reply queued" } else { "" };
+        println!("{file}: {what}{reference} {state}{reply}");
+    }
 }
 
 /// Reads, parses and seals `files` on `threads` threads, in order. A file that cannot be read

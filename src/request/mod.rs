@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clean;
 pub mod decision;
 pub mod extract;
+pub mod follow_up;
 pub mod html_text;
 pub mod language;
 pub mod lifecycle;

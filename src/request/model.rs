@@ -145,6 +145,22 @@ pub struct Invalid {
     pub reason: &'static str,
 }
 
+/// A present but unusable value, with the reason as text: the form the store keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidField {
+    pub field: Field,
+    pub reason: String,
+}
+
+impl From<&Invalid> for InvalidField {
+    fn from(i: &Invalid) -> InvalidField {
+        InvalidField {
+            field: i.field,
+            reason: i.reason.to_string(),
+        }
+    }
+}
+
 /// The extracted fields. Personal data: `Debug` names only which fields are present.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fields {

@@ -11,10 +11,12 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use super::audit::{append, Actor};
+use super::follow_up::{Answered, ClerkReason};
 use super::records::{ReplyContent, RequestContent};
 use super::{Store, StoreError};
 use crate::crypto::HashDomain;
 use crate::request::calendar::{year_of, DAY};
+use crate::request::follow_up::answered_references;
 use crate::request::lifecycle::{Event, RequestState};
 use crate::request::message::read_message;
 use crate::request::model::{Field, ParsedRequest};
@@ -36,18 +38,23 @@ pub struct Incoming<'a> {
     pub position: Option<&'a MailboxPosition>,
 }
 
-/// A parsed, hashed and sealed message, ready to commit. Holds no plaintext personal data.
+/// A parsed, hashed and sealed message, ready to commit. What is written to the database is
+/// sealed or hashed; the parse itself stays in memory, for merging a follow-up.
 pub struct PreparedMessage {
-    content_key: Vec<u8>,
-    mailbox_key: Option<Vec<u8>>,
-    state: RequestState,
-    personal_id_hash: Option<Vec<u8>>,
-    sender_hash: Option<Vec<u8>>,
-    sealed_request: Vec<u8>,
-    sealed_message: Vec<u8>,
-    sealed_reply: Option<Vec<u8>>,
+    pub(super) content_key: Vec<u8>,
+    pub(super) mailbox_key: Option<Vec<u8>>,
+    pub(super) state: RequestState,
+    pub(super) personal_id_hash: Option<Vec<u8>>,
+    pub(super) sender_hash: Option<Vec<u8>>,
+    pub(super) sealed_request: Vec<u8>,
+    pub(super) sealed_message: Vec<u8>,
+    pub(super) sealed_reply: Option<Vec<u8>>,
     /// Field names and reasons for the audit trail (no values).
-    detail: String,
+    pub(super) detail: String,
+    /// The requests this message answers, by the replies it cites.
+    pub(super) answered: Vec<Reference>,
+    pub(super) parsed: ParsedRequest,
+    pub(super) required: Vec<Field>,
 }
 
 impl std::fmt::Debug for PreparedMessage {
@@ -64,6 +71,12 @@ pub enum IngestOutcome {
     /// A new request.
     Stored {
         reference: Reference,
+        state: RequestState,
+        reply_queued: bool,
+    },
+    /// A follow-up, attached to the request it answers.
+    FollowUp {
+        reference: String,
         state: RequestState,
         reply_queued: bool,
     },
@@ -127,6 +140,9 @@ impl Store {
             sealed_message: self.sealer.seal(incoming.raw)?,
             sealed_reply,
             detail: audit_detail(&parsed),
+            answered: answered_references(&view),
+            required: parser.rules().required.clone(),
+            parsed,
         })
     }
 
@@ -198,57 +214,58 @@ impl Store {
                 reference: row.try_get(0)?,
             });
         }
+        let link = match self.find_answered(tx, m).await? {
+            Answered::Open(target) => return self.attach_follow_up(tx, m, target, now).await,
+            Answered::Closed(id) => Some((id, ClerkReason::FollowUpToClosedRequest)),
+            Answered::None => self
+                .find_same_person(tx, m)
+                .await?
+                .map(|id| (id, ClerkReason::PossibleDuplicate)),
+        };
+        // A request linked to another goes to a clerk, who decides; it is never answered
+        // automatically nor queued on its own.
+        let initial = if link.is_some() {
+            RequestState::NeedsReview
+        } else {
+            m.state
+        };
         let reference = next_reference(tx, year_of(now)).await?;
         let reference_text = reference.to_string();
         let due_at = now + i64::from(self.settings.due_days) * DAY;
-        let paused_at = m.state.waits_for_citizen().then_some(now);
+        let paused_at = initial.waits_for_citizen().then_some(now);
         let row = sqlx::query(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
-             received_at, updated_at, due_at, paused_at, sealed_request) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
+             received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \
+             linked_to) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(reference_text.clone())
-        .bind(m.state.name())
+        .bind(initial.name())
         .bind(m.personal_id_hash.clone())
         .bind(m.sender_hash.clone())
         .bind(now)
         .bind(due_at)
         .bind(paused_at)
         .bind(m.sealed_request.clone())
+        .bind(link.map_or("", |(_, why)| why.name()))
+        .bind(link.map(|(id, _)| id))
         .fetch_one(&mut *tx)
         .await?;
         let request_id: i64 = row.try_get(0)?;
-        sqlx::query(
-            "INSERT INTO messages (request_id, content_key, mailbox_key, received_at, sealed_message) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(request_id)
-        .bind(m.content_key.clone())
-        .bind(m.mailbox_key.clone())
-        .bind(now)
-        .bind(m.sealed_message.clone())
-        .execute(&mut *tx)
-        .await?;
+        insert_message(tx, request_id, m, now).await?;
         let actor = Actor::Daemon;
         let hasher = &self.hasher;
-        let detail = format!("state={}; {}", m.state, m.detail);
-        append(
-            tx,
-            hasher,
-            now,
-            &actor,
-            "received",
-            Some(&reference_text),
-            &detail,
-        )
-        .await?;
-        let mut state = m.state;
+        let linked = link.map_or(String::new(), |(_, why)| format!("; clerk={}", why.name()));
+        let detail = format!("state={initial}; {}{linked}", m.detail);
+        let at = Some(reference_text.as_str());
+        append(tx, hasher, now, &actor, "received", at, &detail).await?;
+        let mut state = initial;
         if state == RequestState::Complete {
             state = state.apply(Event::Queued)?;
             set_state(tx, request_id, state, now).await?;
             append(tx, hasher, now, &actor, "queued", Some(&reference_text), "").await?;
         }
-        let reply_queued = if let Some(reply) = &m.sealed_reply {
+        let reply_queued = if let Some(reply) = m.sealed_reply.as_ref().filter(|_| link.is_none()) {
             queue_reply(
                 tx,
                 request_id,
@@ -326,6 +343,27 @@ async fn next_reference(tx: &mut AnyConnection, year: i32) -> Result<Reference, 
     Ok(Reference { year, number })
 }
 
+/// Stores a message's sealed bytes under its request.
+pub(super) async fn insert_message(
+    tx: &mut AnyConnection,
+    request_id: i64,
+    m: &PreparedMessage,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO messages (request_id, content_key, mailbox_key, received_at, sealed_message) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(request_id)
+    .bind(m.content_key.clone())
+    .bind(m.mailbox_key.clone())
+    .bind(now)
+    .bind(m.sealed_message.clone())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn set_state(
     tx: &mut AnyConnection,
     request_id: i64,
@@ -348,7 +386,7 @@ pub(super) async fn set_state(
 
 /// Queues a sealed reply. Its Message-ID's local part names the request, so an answer's
 /// In-Reply-To leads back to it; the mail layer adds the domain.
-async fn queue_reply(
+pub(super) async fn queue_reply(
     tx: &mut AnyConnection,
     request_id: i64,
     reference: &str,

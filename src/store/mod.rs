@@ -4,6 +4,7 @@
 //! event in the same transaction as the change.
 
 mod audit;
+mod follow_up;
 mod ingest;
 mod records;
 mod requests;
@@ -17,8 +18,9 @@ use crate::crypto::{CryptoError, KeyedHasher, Sealer};
 use crate::request::lifecycle::IllegalTransition;
 
 pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
+pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
-pub use records::{InvalidField, ReplyContent, RequestContent, RequestSummary, StoredRequest};
+pub use records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

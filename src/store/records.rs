@@ -5,15 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::request::lifecycle::RequestState;
 use crate::request::model::{
-    AttachmentReport, Field, Fields, Language, ParsedRequest, ReviewReason, Source,
+    AttachmentReport, Field, Fields, InvalidField, Language, ParsedRequest, ReviewReason, Source,
 };
-
-/// A present but unusable value, by field and reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvalidField {
-    pub field: Field,
-    pub reason: String,
-}
 
 /// A request's personal content, sealed as JSON in `requests.sealed_request`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,14 +39,7 @@ impl RequestContent {
         RequestContent {
             fields: parsed.fields.clone(),
             missing: parsed.missing.clone(),
-            invalid: parsed
-                .invalid
-                .iter()
-                .map(|i| InvalidField {
-                    field: i.field,
-                    reason: i.reason.to_string(),
-                })
-                .collect(),
+            invalid: parsed.invalid.iter().map(InvalidField::from).collect(),
             review_reasons: parsed.review_reasons.clone(),
             language: parsed.language,
             source: parsed.source,
