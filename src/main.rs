@@ -52,6 +52,18 @@ enum Command {
     },
     /// Bring the database schema up to date.
     Migrate,
+    /// Delete the personal data of requests closed longer ago than store.retention_days.
+    Purge {
+        /// Only list what would be purged.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Close incomplete requests unanswered for request.expire_after_days.
+    Expire {
+        /// Only list what would expire.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Storage keys.
     Keys {
         #[command(subcommand)]
@@ -81,6 +93,30 @@ enum RequestsCommand {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+    },
+    /// Open requests past their due date (not those waiting for the citizen).
+    Overdue {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extend a request's deadline: to one month from receipt for a demanding case, or by one
+    /// or two further months under GDPR Art. 12(3) with a reason the citizen is told.
+    Extend {
+        /// The request's reference, DR-YYYY-NNNNNN.
+        reference: String,
+        /// A demanding case: due one month from receipt.
+        #[arg(
+            long,
+            conflicts_with = "gdpr_months",
+            required_unless_present = "gdpr_months"
+        )]
+        one_month: bool,
+        /// GDPR Art. 12(3): 1 or 2 further months.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2), requires = "reason")]
+        gdpr_months: Option<u32>,
+        /// Why, in words for the citizen (sent to them).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
     },
     /// Show one request, decrypted. Recorded in the audit trail.
     Show {
@@ -153,6 +189,33 @@ fn main() -> ExitCode {
             command: RequestsCommand::Show { reference, json },
         } => with_config(config_path, |c| cli::requests::show(c, &reference, json)),
         Command::Migrate => with_config(config_path, cli::store::migrate),
+        Command::Purge { dry_run } => {
+            with_config(config_path, |c| cli::retention::purge(c, dry_run))
+        }
+        Command::Expire { dry_run } => {
+            with_config(config_path, |c| cli::retention::expire(c, dry_run))
+        }
+        Command::Requests {
+            command: RequestsCommand::Overdue { json },
+        } => with_config(config_path, |c| cli::requests::overdue(c, json)),
+        Command::Requests {
+            command:
+                RequestsCommand::Extend {
+                    reference,
+                    one_month,
+                    gdpr_months,
+                    reason,
+                },
+        } => {
+            let extension = match (one_month, gdpr_months) {
+                (_, Some(months)) => datareq::store::Extension::Gdpr { months },
+                _ => datareq::store::Extension::OneMonth,
+            };
+            let reason = reason.unwrap_or_default();
+            with_config(config_path, |c| {
+                cli::requests::extend(c, &reference, extension, &reason)
+            })
+        }
         Command::Keys {
             command: KeysCommand::Generate { dir },
         } => with_config(config_path, |c| {

@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod keys;
 pub mod parse;
 pub mod requests;
+pub mod retention;
 pub mod store;
 
 /// Now, as Unix seconds (UTC), from the system clock: the edge where time enters.

@@ -10,11 +10,69 @@ use crate::config::Config;
 use crate::request::calendar::iso_date;
 use crate::request::lifecycle::RequestState;
 use crate::request::reference::Reference;
-use crate::store::{Actor, StoreError};
+use crate::store::{Actor, Extension, RequestSummary, StoreError};
 
 pub fn list(config: &Config, state: Option<RequestState>, json: bool) -> anyhow::Result<ExitCode> {
     let requests = with_store(config, async |store| Ok(store.list_requests(state).await?))?;
-    for r in &requests {
+    print_summaries(&requests, json)
+}
+
+/// `datareq requests overdue`: open requests past their due date, most overdue first.
+pub fn overdue(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let requests = with_store(config, async |store| {
+        Ok(store.list_overdue(super::now()).await?)
+    })?;
+    print_summaries(&requests, json)
+}
+
+/// `datareq requests extend REF …`: a longer deadline, audited; a GDPR extension also queues
+/// a notice with the reason to the citizen.
+pub fn extend(
+    config: &Config,
+    reference: &str,
+    extension: Extension,
+    reason: &str,
+) -> anyhow::Result<ExitCode> {
+    let Some(reference) = parse_reference(reference) else {
+        return Ok(ExitCode::from(2));
+    };
+    let actor = Actor::current_os_user();
+    let result = with_store(config, async |store| {
+        Ok(store
+            .extend_deadline(
+                &reference.to_string(),
+                extension,
+                reason,
+                &actor,
+                super::now(),
+            )
+            .await)
+    })?;
+    match result {
+        Ok(due_at) => {
+            println!("{reference}: due {}", iso_date(due_at));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ (StoreError::NotFound(_) | StoreError::Refused(_) | StoreError::Purged(_))) => {
+            eprintln!("datareq: {e}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A reference from the command line, checked before the database is touched (a mistyped
+/// reference is not an audited read); `None` after saying why.
+fn parse_reference(text: &str) -> Option<Reference> {
+    let parsed = text.parse::<Reference>().ok();
+    if parsed.is_none() {
+        eprintln!("datareq: not a request reference (expected DR-YYYY-NNNNNN)");
+    }
+    parsed
+}
+
+fn print_summaries(requests: &[RequestSummary], json: bool) -> anyhow::Result<ExitCode> {
+    for r in requests {
         if json {
             println!("{}", serde_json::to_string(r)?);
         } else {
@@ -43,9 +101,7 @@ struct ShowJson<'a> {
 }
 
 pub fn show(config: &Config, reference: &str, json: bool) -> anyhow::Result<ExitCode> {
-    // Checked before the database is touched: a mistyped reference is not an audited read.
-    let Ok(reference) = reference.parse::<Reference>() else {
-        eprintln!("datareq: not a request reference (expected DR-YYYY-NNNNNN)");
+    let Some(reference) = parse_reference(reference) else {
         return Ok(ExitCode::from(2));
     };
     let reader = Actor::current_os_user();

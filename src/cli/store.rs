@@ -31,6 +31,7 @@ pub async fn open(config: &Config) -> anyhow::Result<Store> {
     let url = config.store.database_url()?;
     let settings = StoreSettings {
         due_days: config.request.due_days,
+        pause_while_incomplete: config.request.pause_while_incomplete,
     };
     Store::open(&url, keys.sealer, keys.hasher, settings)
         .await

@@ -45,6 +45,10 @@ pub struct RequestConfig {
     pub required: Vec<Field>,
     /// `due_days`: days from receipt to a request's due date, 1 to 90.
     pub due_days: u32,
+    /// `pause_while_incomplete`: the deadline clock stops while the citizen is asked.
+    pub pause_while_incomplete: bool,
+    /// `expire_after_days`: an incomplete request unanswered this long expires.
+    pub expire_after_days: u32,
 }
 
 /// `[store]`
@@ -57,6 +61,8 @@ pub struct StoreConfig {
     pub keys_dir: std::path::PathBuf,
     /// `generate_missing_keys`: whether a missing key directory is created on first start.
     pub generate_missing_keys: bool,
+    /// `retention_days`: personal data of closed requests is purged this long after closing.
+    pub retention_days: u32,
 }
 
 /// Overrides `store.database` (for containers and tests).

@@ -38,6 +38,8 @@ struct RawConfig {
 struct RawRequest {
     required: Option<Vec<Field>>,
     due_days: Option<u32>,
+    pause_while_incomplete: Option<bool>,
+    expire_after_days: Option<u32>,
 }
 
 #[derive(Default)]
@@ -45,6 +47,7 @@ struct RawStore {
     database: Option<String>,
     keys_dir: Option<String>,
     generate_missing_keys: Option<bool>,
+    retention_days: Option<u32>,
 }
 
 #[derive(Default)]
@@ -114,7 +117,17 @@ const REQUEST_KEYS: &[KeySpec<RawRequest>] = &[
     KeySpec {
         name: "due_days",
         required: false,
-        parse: due_days,
+        parse: |w, loc, item, out| out.due_days = days(w, loc, item, MAX_DUE_DAYS),
+    },
+    KeySpec {
+        name: "pause_while_incomplete",
+        required: false,
+        parse: |w, loc, item, out| out.pause_while_incomplete = boolean(w, loc, item),
+    },
+    KeySpec {
+        name: "expire_after_days",
+        required: false,
+        parse: |w, loc, item, out| out.expire_after_days = days(w, loc, item, MAX_KEEP_DAYS),
     },
 ];
 
@@ -132,12 +145,17 @@ const STORE_KEYS: &[KeySpec<RawStore>] = &[
     KeySpec {
         name: "generate_missing_keys",
         required: false,
-        parse: |w, loc, item, out| match item.as_bool() {
-            Some(b) => out.generate_missing_keys = Some(b),
-            None => w.type_problem(loc, "true or false", item.type_name()),
-        },
+        parse: |w, loc, item, out| out.generate_missing_keys = boolean(w, loc, item),
+    },
+    KeySpec {
+        name: "retention_days",
+        required: false,
+        parse: |w, loc, item, out| out.retention_days = days(w, loc, item, MAX_KEEP_DAYS),
     },
 ];
+
+/// Ten years: longer than any retention or waiting time datareq should be set to.
+const MAX_KEEP_DAYS: u32 = 3650;
 
 /// Days to answer a request: the Act on the Openness of Government Activities allows at most
 /// a month without an extension, so more than 90 is surely a typo.
@@ -252,18 +270,30 @@ fn store_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
     }
 }
 
-fn due_days(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawRequest) {
+/// A whole number of days from 1 to `max`.
+fn days(w: &mut Walker, loc: &Loc, item: &Item, max: u32) -> Option<u32> {
     let Some(n) = item.as_integer() else {
         w.type_problem(loc, "an integer (days)", item.type_name());
-        return;
+        return None;
     };
     match u32::try_from(n) {
-        Ok(days @ 1..=MAX_DUE_DAYS) => out.due_days = Some(days),
-        _ => w.problem(
-            loc,
-            format!("must be a whole number of days from 1 to {MAX_DUE_DAYS}"),
-        ),
+        Ok(days) if (1..=max).contains(&days) => Some(days),
+        _ => {
+            w.problem(
+                loc,
+                format!("must be a whole number of days from 1 to {max}"),
+            );
+            None
+        }
     }
+}
+
+fn boolean(w: &mut Walker, loc: &Loc, item: &Item) -> Option<bool> {
+    let b = item.as_bool();
+    if b.is_none() {
+        w.type_problem(loc, "true or false", item.type_name());
+    }
+    b
 }
 
 /// The database URL's scheme is checked here, so a typo is reported with its line instead of
@@ -457,6 +487,27 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
     let due_days = or_default(w, raw.request.due_days, defaults, "request.due_days", |d| {
         d.request.due_days
     });
+    let pause_while_incomplete = or_default(
+        w,
+        raw.request.pause_while_incomplete,
+        defaults,
+        "request.pause_while_incomplete",
+        |d| d.request.pause_while_incomplete,
+    );
+    let expire_after_days = or_default(
+        w,
+        raw.request.expire_after_days,
+        defaults,
+        "request.expire_after_days",
+        |d| d.request.expire_after_days,
+    );
+    let retention_days = or_default(
+        w,
+        raw.store.retention_days,
+        defaults,
+        "store.retention_days",
+        |d| d.store.retention_days,
+    );
     let database = or_default(w, raw.store.database, defaults, "store.database", |d| {
         d.store.database.clone()
     });
@@ -550,11 +601,14 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         request: RequestConfig {
             required: required?,
             due_days: due_days?,
+            pause_while_incomplete: pause_while_incomplete?,
+            expire_after_days: expire_after_days?,
         },
         store: StoreConfig {
             database: database?,
             keys_dir: keys_dir?,
             generate_missing_keys: generate_missing_keys?,
+            retention_days: retention_days?,
         },
         limits: LimitsConfig {
             max_message_bytes: max_message_bytes?,

@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, Row};
 use super::audit::{append, Actor};
 use super::ingest::{insert_message, queue_reply, set_state, IngestOutcome, PreparedMessage};
 use super::records::{ReplyContent, RequestContent};
+use super::transitions::clock;
 use super::{Store, StoreError};
 use crate::request::follow_up::merge;
 use crate::request::lifecycle::{Event, RequestState};
@@ -231,10 +232,8 @@ impl Store {
             }
         }
         // The clock runs again once the request no longer waits for the citizen.
-        let (due_at, paused_at) = match target.paused_at {
-            Some(paused) if !state.waits_for_citizen() => (target.due_at + (now - paused), None),
-            paused => (target.due_at, paused),
-        };
+        let pause = self.settings.pause_while_incomplete;
+        let (due_at, paused_at) = clock(target.due_at, target.paused_at, state, now, pause);
         sqlx::query(
             "UPDATE requests SET sealed_request = $1, personal_id_hash = $2, due_at = $3, \
              paused_at = $4, clerk_reasons = $5, linked_to = COALESCE($6, linked_to) \
@@ -290,6 +289,8 @@ impl Store {
                     in_reply_to: m.parsed.message_id.clone(),
                     missing: content.missing.clone(),
                     invalid: content.invalid.clone(),
+                    reason: None,
+                    due_at: None,
                 })?;
                 queue_reply(
                     tx,

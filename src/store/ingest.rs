@@ -126,6 +126,8 @@ impl Store {
                 in_reply_to: parsed.message_id.clone(),
                 missing: content.missing.clone(),
                 invalid: content.invalid.clone(),
+                reason: None,
+                due_at: None,
             })?),
             _ => None,
         };
@@ -232,7 +234,8 @@ impl Store {
         let reference = next_reference(tx, year_of(now)).await?;
         let reference_text = reference.to_string();
         let due_at = now + i64::from(self.settings.due_days) * DAY;
-        let paused_at = initial.waits_for_citizen().then_some(now);
+        let paused_at =
+            (initial.waits_for_citizen() && self.settings.pause_while_incomplete).then_some(now);
         let row = sqlx::query(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
              received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \

@@ -8,6 +8,8 @@ mod follow_up;
 mod ingest;
 mod records;
 mod requests;
+mod retention;
+mod transitions;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +23,7 @@ pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
 pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
+pub use transitions::Extension;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +75,11 @@ pub enum StoreError {
     NotFound(String),
     #[error("the database holds a value datareq cannot read: {0}")]
     Corrupt(String),
-    #[error("{0} personal data has been purged")]
+    #[error("{0}: its personal data has been purged")]
     Purged(String),
+    /// A request for something the rules do not allow (a second extension, say).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Settings the store applies to requests.
@@ -81,11 +87,16 @@ pub enum StoreError {
 pub struct StoreSettings {
     /// Days from receipt to the due date.
     pub due_days: u32,
+    /// Whether the deadline clock stops while a request waits for the citizen.
+    pub pause_while_incomplete: bool,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        StoreSettings { due_days: 14 }
+        StoreSettings {
+            due_days: 14,
+            pause_while_incomplete: true,
+        }
     }
 }
 

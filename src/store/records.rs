@@ -63,6 +63,12 @@ pub struct ReplyContent {
     pub in_reply_to: Option<String>,
     pub missing: Vec<Field>,
     pub invalid: Vec<InvalidField>,
+    /// A clerk's words to the citizen (why the deadline was extended).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The new due date of an extension notice.
+    #[serde(default)]
+    pub due_at: Option<i64>,
 }
 
 impl std::fmt::Debug for ReplyContent {

@@ -122,7 +122,7 @@ impl Store {
     }
 }
 
-fn summary_of_row(row: &sqlx::any::AnyRow) -> Result<RequestSummary, StoreError> {
+pub(super) fn summary_of_row(row: &sqlx::any::AnyRow) -> Result<RequestSummary, StoreError> {
     let state: String = row.try_get(1)?;
     let purged_at: Option<i64> = row.try_get(5)?;
     Ok(RequestSummary {

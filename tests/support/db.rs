@@ -148,3 +148,23 @@ pub fn test_keys() -> (tempfile::TempDir, KeyFiles) {
 pub fn load_keys(dir: &std::path::Path) -> KeyFiles {
     KeyDir::new(dir.join("keys")).load(false, 1_000).unwrap()
 }
+
+/// One story, two tests: on SQLite and on PostgreSQL.
+#[allow(unused_macros)] // each test binary compiles all of support/
+macro_rules! on_both_databases {
+    ($story:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $story($crate::support::db::TestDb::sqlite()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            if let Some(db) = $crate::support::db::TestDb::postgres() {
+                $story(db).await;
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_databases;
