@@ -42,6 +42,8 @@ CREATE TABLE outbox (
     message_id TEXT NOT NULL UNIQUE,
     created_at BIGINT NOT NULL,
     sent_at BIGINT,
+    -- A sender working on it until then (several daemons share the outbox).
+    claimed_until BIGINT,
     sealed_reply BYTEA
 );
 CREATE INDEX outbox_unsent ON outbox(sent_at);

@@ -42,6 +42,8 @@ CREATE TABLE outbox (
     message_id TEXT NOT NULL UNIQUE,
     created_at INTEGER NOT NULL,
     sent_at INTEGER,
+    -- A sender working on it until then (several daemons share the outbox).
+    claimed_until INTEGER,
     sealed_reply BLOB
 );
 CREATE INDEX outbox_unsent ON outbox(sent_at);

@@ -10,11 +10,48 @@ use crate::config::Config;
 use crate::request::RequestParser;
 use crate::store::{Incoming, IngestOutcome, PreparedMessage, Store};
 
+/// The files to ingest: each argument that is a file, and the messages in each argument that
+/// is a directory (its `*.eml` files, or every file in a Maildir's `new/` and `cur/`), in
+/// name order.
+fn expand_directories(args: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::with_capacity(args.len());
+    for arg in args {
+        let path = Path::new(arg);
+        if !path.is_dir() {
+            files.push(arg.clone());
+            continue;
+        }
+        let maildir = path.join("cur").is_dir() || path.join("new").is_dir();
+        let dirs = if maildir {
+            vec![path.join("new"), path.join("cur")]
+        } else {
+            vec![path.to_path_buf()]
+        };
+        let mut found = Vec::new();
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            for entry in std::fs::read_dir(dir).map_err(|e| {
+                anyhow::anyhow!("{}: {}", dir.display(), super::parse::io_reason(&e))
+            })? {
+                let entry_path = entry?.path();
+                let is_eml = entry_path.extension().is_some_and(|e| e == "eml");
+                if entry_path.is_file() && (maildir || is_eml) {
+                    found.push(entry_path.to_string_lossy().into_owned());
+                }
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
 /// Messages per transaction: large enough to amortise the commit's fsync, small enough that a
 /// failed batch costs little to redo.
 pub const BATCH: usize = 256;
 
-pub fn run(config: &Config, files: &[String], quiet: bool) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config, args: &[String], quiet: bool) -> anyhow::Result<ExitCode> {
+    let files = expand_directories(args)?;
+    let files = files.as_slice();
     let rt = super::store::runtime()?;
     let store = rt.block_on(super::store::open(config))?;
     let parser = RequestParser::with_reader(
@@ -23,33 +60,91 @@ pub fn run(config: &Config, files: &[String], quiet: bool) -> anyhow::Result<Exi
     );
     let year = super::current_year();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut failed = false;
-    let (mut stored, mut duplicates) = (0usize, 0usize);
-    for chunk in files.chunks(BATCH) {
-        let prepared = prepare_all(&store, &parser, config, chunk, year, threads);
-        let mut ok_files = Vec::with_capacity(chunk.len());
+    let mut tally = Tally::default();
+    // While one batch commits on this thread, the next is parsed and sealed on the others.
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let mut chunks = files.chunks(BATCH);
+        let mut prepared = chunks
+            .next()
+            .map(|c| (c, prepare_all(&store, &parser, config, c, year, threads)));
+        while let Some((chunk, results)) = prepared.take() {
+            let next = chunks.next().map(|c| {
+                let (store, parser) = (&store, &parser);
+                (
+                    c,
+                    scope.spawn(move || prepare_all(store, parser, config, c, year, threads)),
+                )
+            });
+            let (files, batch) = tally.split(chunk, results);
+            let outcomes = rt.block_on(store.commit(&batch, super::now()))?;
+            tally.report(&files, outcomes, quiet);
+            prepared = match next {
+                Some((c, handle)) => Some((
+                    c,
+                    handle
+                        .join()
+                        .map_err(|_| anyhow::anyhow!("internal error while parsing"))?,
+                )),
+                None => None,
+            };
+        }
+        Ok(())
+    })?;
+    rt.block_on(store.close());
+    if quiet {
+        println!(
+            "{} stored, {} already stored",
+            tally.stored, tally.duplicates
+        );
+    }
+    Ok(if tally.failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What became of the files so far.
+#[derive(Default)]
+struct Tally {
+    stored: usize,
+    duplicates: usize,
+    failed: bool,
+}
+
+impl Tally {
+    /// The prepared messages of a chunk, with their files; failures are reported here.
+    fn split<'f>(
+        &mut self,
+        chunk: &'f [String],
+        results: Vec<Result<PreparedMessage, String>>,
+    ) -> (Vec<&'f String>, Vec<PreparedMessage>) {
+        let mut files = Vec::with_capacity(chunk.len());
         let mut batch = Vec::with_capacity(chunk.len());
-        for (file, result) in chunk.iter().zip(prepared) {
+        for (file, result) in chunk.iter().zip(results) {
             match result {
                 Ok(p) => {
-                    ok_files.push(file);
+                    files.push(file);
                     batch.push(p);
                 }
                 Err(reason) => {
                     eprintln!("datareq: {file}: {reason}");
-                    failed = true;
+                    self.failed = true;
                 }
             }
         }
-        let outcomes = rt.block_on(store.commit(&batch, super::now()))?;
-        for (file, outcome) in ok_files.into_iter().zip(outcomes) {
+        (files, batch)
+    }
+
+    fn report(&mut self, files: &[&String], outcomes: Vec<IngestOutcome>, quiet: bool) {
+        for (file, outcome) in files.iter().zip(outcomes) {
             match outcome {
                 IngestOutcome::Stored {
                     reference,
                     state,
                     reply_queued,
                 } => {
-                    stored += 1;
+                    self.stored += 1;
                     report(quiet, file, &reference.to_string(), state, reply_queued, "");
                 }
                 IngestOutcome::FollowUp {
@@ -57,7 +152,7 @@ pub fn run(config: &Config, files: &[String], quiet: bool) -> anyhow::Result<Exi
                     state,
                     reply_queued,
                 } => {
-                    stored += 1;
+                    self.stored += 1;
                     report(
                         quiet,
                         file,
@@ -68,7 +163,7 @@ pub fn run(config: &Config, files: &[String], quiet: bool) -> anyhow::Result<Exi
                     );
                 }
                 IngestOutcome::Duplicate { reference } => {
-                    duplicates += 1;
+                    self.duplicates += 1;
                     if !quiet {
                         println!("{file}: already stored as {reference}");
                     }
@@ -76,15 +171,6 @@ pub fn run(config: &Config, files: &[String], quiet: bool) -> anyhow::Result<Exi
             }
         }
     }
-    rt.block_on(store.close());
-    if quiet {
-        println!("{stored} stored, {duplicates} already stored");
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 fn report(

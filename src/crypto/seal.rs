@@ -2,8 +2,11 @@
 //! of the keyring (so data sealed before a rotation stays readable).
 
 use std::io::{Read, Write};
+use std::sync::Mutex;
 
 use openpgp::crypto::SessionKey;
+use openpgp::packet::pkesk::PKESK6;
+use openpgp::packet::Packet;
 use openpgp::packet::{PKESK, SKESK};
 use openpgp::parse::stream::{
     DecryptionHelper, DecryptorBuilder, MessageStructure, VerificationHelper,
@@ -11,6 +14,8 @@ use openpgp::parse::stream::{
 use openpgp::parse::Parse;
 use openpgp::policy::StandardPolicy;
 use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message};
+use openpgp::serialize::SerializeInto;
+use openpgp::types::AEADAlgorithm;
 use openpgp::types::SymmetricAlgorithm;
 use openpgp::{Cert, KeyHandle};
 use sequoia_openpgp as openpgp;
@@ -23,10 +28,29 @@ pub const MAX_SEALED_PLAINTEXT: usize = 256 * 1024 * 1024;
 
 static POLICY: StandardPolicy<'static> = StandardPolicy::new();
 
+const SYMMETRIC: SymmetricAlgorithm = SymmetricAlgorithm::AES256;
+
 pub struct Sealer {
     /// Oldest first; the last seals.
     certs: Vec<Cert>,
+    /// The session key values are sealed with now, and its PKESK.
+    session: Mutex<Option<Session>>,
 }
+
+/// One session key, encrypted once to the newest storage key (the costly public-key step:
+/// about 0.2 ms), then used for many values. Each value is still a complete OpenPGP message,
+/// the PKESK followed by an SEIPDv2 packet; SEIPDv2 derives each message's key from the
+/// session key and a fresh random salt, so reusing the session key reuses no message key.
+/// It is replaced after [`SESSION_KEY_USES`] values, which bounds what one leaked session
+/// key (from this process's memory) would open.
+struct Session {
+    key: SessionKey,
+    pkesk: Vec<u8>,
+    uses: u32,
+}
+
+/// Values sealed with one session key.
+pub const SESSION_KEY_USES: u32 = 4096;
 
 impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,7 +85,10 @@ impl Sealer {
                 ));
             }
         }
-        Ok(Sealer { certs })
+        Ok(Sealer {
+            certs,
+            session: Mutex::new(None),
+        })
     }
 
     pub fn key_count(&self) -> usize {
@@ -71,17 +98,13 @@ impl Sealer {
     /// Encrypts `plaintext` to the newest key.
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let err = |e: anyhow::Error| CryptoError::Seal(e.to_string());
-        let newest = self.certs.last().expect("a keyring is never empty");
-        let recipients = newest
-            .keys()
-            .with_policy(&POLICY, None)
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_storage_encryption();
-        let mut sealed = Vec::with_capacity(plaintext.len() + 256);
+        let (session_key, pkesk) = self.session_key()?;
+        let mut sealed = Vec::with_capacity(pkesk.len() + plaintext.len() + 256);
+        sealed.extend_from_slice(&pkesk);
         let message = Message::new(&mut sealed);
-        let message = Encryptor::for_recipients(message, recipients)
+        let message = Encryptor::with_session_key(message, SYMMETRIC, session_key)
+            .map_err(err)?
+            .aead_algo(AEADAlgorithm::default())
             .build()
             .map_err(err)?;
         let mut literal = LiteralWriter::new(message).build().map_err(err)?;
@@ -90,6 +113,36 @@ impl Sealer {
             .map_err(|e| CryptoError::Seal(e.to_string()))?;
         literal.finalize().map_err(err)?;
         Ok(sealed)
+    }
+
+    /// The current session key and its PKESK, replaced when used up.
+    fn session_key(&self) -> Result<(SessionKey, Vec<u8>), CryptoError> {
+        let err = |e: anyhow::Error| CryptoError::Seal(e.to_string());
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        if session.as_ref().is_none_or(|s| s.uses >= SESSION_KEY_USES) {
+            let newest = self.certs.last().expect("a keyring is never empty");
+            let recipient = newest
+                .keys()
+                .with_policy(&POLICY, None)
+                .supported()
+                .alive()
+                .revoked(false)
+                .for_storage_encryption()
+                .next()
+                .ok_or_else(|| CryptoError::Seal("no storage-encryption key".into()))?;
+            let key = SessionKey::new(SYMMETRIC.key_size().map_err(err)?).map_err(err)?;
+            let mut pkesk = PKESK6::for_recipient(&key, recipient.key()).map_err(err)?;
+            pkesk.set_recipient(Some(recipient.key().fingerprint()));
+            let pkesk = Packet::from(pkesk).to_vec().map_err(err)?;
+            *session = Some(Session {
+                key,
+                pkesk,
+                uses: 0,
+            });
+        }
+        let current = session.as_mut().expect("set above");
+        current.uses += 1;
+        Ok((current.key.clone(), current.pkesk.clone()))
     }
 
     /// Decrypts a value sealed to any key of the keyring. A damaged value is an error, never
@@ -212,8 +265,34 @@ mod tests {
         let sealed = sealer.seal(secret).unwrap();
         assert!(!sealed.windows(6).any(|w| w == b"Virtan"));
         assert_eq!(sealer.open(&sealed).unwrap(), secret);
-        // Two seals of the same value differ (fresh session keys): equal rows reveal nothing.
+        // Two seals of the same value differ (a fresh salt each): equal rows reveal nothing.
         assert_ne!(sealer.seal(secret).unwrap(), sealed);
+    }
+
+    #[test]
+    fn session_keys_are_replaced_and_every_value_opens() {
+        let sealer = Sealer::new(vec![key()]).unwrap();
+        let first = sealer.seal(b"first").unwrap();
+        let values: Vec<Vec<u8>> = (0..SESSION_KEY_USES + 1)
+            .map(|i| sealer.seal(&i.to_be_bytes()).unwrap())
+            .collect();
+        // Values of one session share its PKESK; the session after it has another.
+        let pkesk_len = 0x40; // well inside the PKESK of a Cv25519 key
+        assert_eq!(first[..pkesk_len], values[0][..pkesk_len]);
+        assert_ne!(
+            first[..pkesk_len],
+            values[SESSION_KEY_USES as usize][..pkesk_len]
+        );
+        for (i, v) in values.iter().enumerate().step_by(511) {
+            assert_eq!(sealer.open(v).unwrap(), (i as u32).to_be_bytes());
+        }
+        assert_eq!(
+            sealer.open(values.last().unwrap()).unwrap(),
+            SESSION_KEY_USES.to_be_bytes()
+        );
+        // Another keyring cannot open them.
+        let other = Sealer::new(vec![key()]).unwrap();
+        assert!(other.open(&values[0]).is_err());
     }
 
     #[test]

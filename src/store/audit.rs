@@ -90,9 +90,104 @@ fn chain_hash(hasher: &KeyedHasher, previous: &[u8], event: &AuditEvent) -> [u8;
     )
 }
 
-/// Appends an event inside the caller's transaction. The head row is updated first: that
-/// takes its row lock, so concurrent appends (several daemons on PostgreSQL) wait for each
-/// other and the chain stays one line.
+/// The events of one transaction, chained in memory and written at its end. Taking the log
+/// updates the head row first: that takes its row lock, so concurrent writers (several
+/// daemons on PostgreSQL) wait for each other and the chain stays one line.
+pub(super) struct AuditLog {
+    seq: i64,
+    previous: Vec<u8>,
+    pending: Vec<(AuditEvent, [u8; HASH_LEN])>,
+}
+
+/// Rows per INSERT: far below SQLite's limit of 32,766 bound values.
+const EVENTS_PER_INSERT: usize = 500;
+
+impl AuditLog {
+    pub(super) async fn begin(tx: &mut AnyConnection) -> Result<AuditLog, StoreError> {
+        let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(AuditLog {
+            seq: row.try_get(0)?,
+            previous: row.try_get(1)?,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Adds an event to the chain.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn record(
+        &mut self,
+        hasher: &KeyedHasher,
+        at: i64,
+        actor: &Actor,
+        action: &str,
+        reference: Option<&str>,
+        detail: &str,
+    ) {
+        self.seq += 1;
+        let event = AuditEvent {
+            seq: self.seq,
+            at,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            reference: reference.map(str::to_string),
+            detail: detail.to_string(),
+        };
+        let hash = chain_hash(hasher, &self.previous, &event);
+        self.previous = hash.to_vec();
+        self.pending.push((event, hash));
+    }
+
+    /// Writes the events and the new head, inside the caller's transaction.
+    pub(super) async fn finish(self, tx: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        for chunk in self.pending.chunks(EVENTS_PER_INSERT) {
+            let mut sql = String::from(
+                "INSERT INTO audit_events (seq, at, actor, action, reference, detail, hash) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 7;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                ));
+            }
+            // Only placeholders are formatted into the statement; every value is bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (event, hash) in chunk {
+                query = query
+                    .bind(event.seq)
+                    .bind(event.at)
+                    .bind(event.actor.clone())
+                    .bind(event.action.clone())
+                    .bind(event.reference.clone())
+                    .bind(event.detail.clone())
+                    .bind(hash.to_vec());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(self.seq)
+            .bind(self.previous)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Appends one event inside the caller's transaction.
 pub(super) async fn append(
     tx: &mut AnyConnection,
     hasher: &KeyedHasher,
@@ -102,37 +197,10 @@ pub(super) async fn append(
     reference: Option<&str>,
     detail: &str,
 ) -> Result<i64, StoreError> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *tx)
-        .await?;
-    let seq: i64 = row.try_get(0)?;
-    let previous: Vec<u8> = row.try_get(1)?;
-    let event = AuditEvent {
-        seq,
-        at,
-        actor: actor.to_string(),
-        action: action.to_string(),
-        reference: reference.map(str::to_string),
-        detail: detail.to_string(),
-    };
-    let hash = chain_hash(hasher, &previous, &event).to_vec();
-    sqlx::query(
-        "INSERT INTO audit_events (seq, at, actor, action, reference, detail, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(event.seq)
-    .bind(event.at)
-    .bind(event.actor)
-    .bind(event.action)
-    .bind(event.reference)
-    .bind(event.detail)
-    .bind(hash.clone())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(hash)
-        .execute(&mut *tx)
-        .await?;
+    let mut log = AuditLog::begin(tx).await?;
+    log.record(hasher, at, actor, action, reference, detail);
+    let seq = log.seq;
+    log.finish(tx).await?;
     Ok(seq)
 }
 

@@ -6,7 +6,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::audit::{append, Actor};
+use super::audit::{Actor, AuditLog};
 use super::ingest::{insert_message, queue_reply, set_state, IngestOutcome, PreparedMessage};
 use super::records::{ReplyContent, RequestContent};
 use super::transitions::clock;
@@ -144,6 +144,7 @@ impl Store {
     pub(super) async fn attach_follow_up(
         &self,
         tx: &mut AnyConnection,
+        log: &mut AuditLog,
         m: &PreparedMessage,
         target: Target,
         now: i64,
@@ -267,18 +268,9 @@ impl Store {
                 ""
             }
         );
-        append(
-            tx,
-            &self.hasher,
-            now,
-            &actor,
-            "follow_up",
-            reference,
-            &detail,
-        )
-        .await?;
+        log.record(&self.hasher, now, &actor, "follow_up", reference, &detail);
         for event in &events {
-            append(tx, &self.hasher, now, &actor, event.name(), reference, "").await?;
+            log.record(&self.hasher, now, &actor, event.name(), reference, "");
         }
         let reply_queued = match (&content.sender, state) {
             (Some(to), RequestState::Incomplete) if !m.parsed.auto_submitted => {
@@ -301,16 +293,14 @@ impl Store {
                     now,
                 )
                 .await?;
-                append(
-                    tx,
+                log.record(
                     &self.hasher,
                     now,
                     &actor,
                     "reply_queued",
                     reference,
                     "kind=missing_fields",
-                )
-                .await?;
+                );
                 true
             }
             _ => false,

@@ -10,7 +10,7 @@
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use super::audit::{append, Actor};
+use super::audit::{Actor, AuditLog};
 use super::follow_up::{Answered, ClerkReason};
 use super::records::{ReplyContent, RequestContent};
 use super::{Store, StoreError};
@@ -189,10 +189,12 @@ impl Store {
         now: i64,
     ) -> Result<Vec<IngestOutcome>, StoreError> {
         let mut tx = self.begin_write().await?;
+        let mut log = AuditLog::begin(&mut tx).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for message in batch {
-            outcomes.push(self.store_one(&mut tx, message, now).await?);
+            outcomes.push(self.store_one(&mut tx, &mut log, message, now).await?);
         }
+        log.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -200,6 +202,7 @@ impl Store {
     async fn store_one(
         &self,
         tx: &mut AnyConnection,
+        log: &mut AuditLog,
         m: &PreparedMessage,
         now: i64,
     ) -> Result<IngestOutcome, StoreError> {
@@ -217,7 +220,7 @@ impl Store {
             });
         }
         let link = match self.find_answered(tx, m).await? {
-            Answered::Open(target) => return self.attach_follow_up(tx, m, target, now).await,
+            Answered::Open(target) => return self.attach_follow_up(tx, log, m, target, now).await,
             Answered::Closed(id) => Some((id, ClerkReason::FollowUpToClosedRequest)),
             Answered::None => self
                 .find_same_person(tx, m)
@@ -231,6 +234,12 @@ impl Store {
         } else {
             m.state
         };
+        // A complete request goes straight to the disclosing organisation's queue: the row is
+        // written in its final state, and both steps are in the audit trail.
+        let stored_state = match initial {
+            RequestState::Complete => initial.apply(Event::Queued)?,
+            other => other,
+        };
         let reference = next_reference(tx, year_of(now)).await?;
         let reference_text = reference.to_string();
         let due_at = now + i64::from(self.settings.due_days) * DAY;
@@ -243,7 +252,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(reference_text.clone())
-        .bind(initial.name())
+        .bind(stored_state.name())
         .bind(m.personal_id_hash.clone())
         .bind(m.sender_hash.clone())
         .bind(now)
@@ -261,36 +270,26 @@ impl Store {
         let linked = link.map_or(String::new(), |(_, why)| format!("; clerk={}", why.name()));
         let detail = format!("state={initial}; {}{linked}", m.detail);
         let at = Some(reference_text.as_str());
-        append(tx, hasher, now, &actor, "received", at, &detail).await?;
-        let mut state = initial;
-        if state == RequestState::Complete {
-            state = state.apply(Event::Queued)?;
-            set_state(tx, request_id, state, now).await?;
-            append(tx, hasher, now, &actor, "queued", Some(&reference_text), "").await?;
+        log.record(hasher, now, &actor, "received", at, &detail);
+        if stored_state != initial {
+            log.record(hasher, now, &actor, Event::Queued.name(), at, "");
         }
-        let reply_queued = if let Some(reply) = m.sealed_reply.as_ref().filter(|_| link.is_none()) {
-            queue_reply(
-                tx,
-                request_id,
-                &reference_text,
-                "missing_fields",
-                reply,
-                now,
-            )
-            .await?;
-            append(
-                tx,
-                hasher,
-                now,
-                &actor,
-                "reply_queued",
-                Some(&reference_text),
-                "kind=missing_fields",
-            )
-            .await?;
-            true
-        } else {
-            false
+        let state = stored_state;
+        let reply_queued = match m.sealed_reply.as_ref().filter(|_| link.is_none()) {
+            Some(reply) => {
+                let message_id = reply_message_id(&reference_text, 1);
+                insert_reply(tx, request_id, "missing_fields", &message_id, reply, now).await?;
+                log.record(
+                    hasher,
+                    now,
+                    &actor,
+                    "reply_queued",
+                    at,
+                    "kind=missing_fields",
+                );
+                true
+            }
+            None => false,
         };
         Ok(IngestOutcome::Stored {
             reference,
@@ -387,8 +386,16 @@ pub(super) async fn set_state(
     Ok(())
 }
 
-/// Queues a sealed reply. Its Message-ID's local part names the request, so an answer's
-/// In-Reply-To leads back to it; the mail layer adds the domain.
+/// Our reply's Message-ID local part: it names the request, so an answer's In-Reply-To leads
+/// back to it; the mail layer adds the domain.
+fn reply_message_id(reference: &str, number: i64) -> String {
+    format!(
+        "{}{reference}.{number}",
+        crate::request::parse::OUR_MESSAGE_ID_PREFIX
+    )
+}
+
+/// Queues a sealed reply as the request's next one.
 pub(super) async fn queue_reply(
     tx: &mut AnyConnection,
     request_id: i64,
@@ -402,18 +409,25 @@ pub(super) async fn queue_reply(
         .fetch_one(&mut *tx)
         .await?;
     let count: i64 = row.try_get(0)?;
-    let message_id = format!(
-        "{}{reference}.{}",
-        crate::request::parse::OUR_MESSAGE_ID_PREFIX,
-        count + 1
-    );
+    let message_id = reply_message_id(reference, count + 1);
+    insert_reply(tx, request_id, kind, &message_id, sealed, now).await
+}
+
+async fn insert_reply(
+    tx: &mut AnyConnection,
+    request_id: i64,
+    kind: &str,
+    message_id: &str,
+    sealed: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO outbox (request_id, kind, message_id, created_at, sealed_reply) \
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(request_id)
     .bind(kind.to_string())
-    .bind(message_id)
+    .bind(message_id.to_string())
     .bind(now)
     .bind(sealed.to_vec())
     .execute(&mut *tx)

@@ -6,6 +6,8 @@
 mod audit;
 mod follow_up;
 mod ingest;
+mod lock;
+mod outbox;
 mod records;
 mod requests;
 mod retention;
@@ -22,6 +24,8 @@ use crate::request::lifecycle::IllegalTransition;
 pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
 pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
+pub use lock::DaemonLock;
+pub use outbox::ClaimedReply;
 pub use records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
 pub use transitions::Extension;
 
@@ -77,6 +81,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}: its personal data has been purged")]
     Purged(String),
+    /// The database is in use by another daemon.
+    #[error("{0}")]
+    Busy(String),
     /// A request for something the rules do not allow (a second extension, say).
     #[error("{0}")]
     Refused(String),

@@ -1,0 +1,104 @@
+//! The outbox, as the sending side sees it: replies are claimed for a while (a lease), sent,
+//! then marked sent. On PostgreSQL several daemons claim at once without waiting on each other
+//! or taking the same reply (`FOR UPDATE SKIP LOCKED`); a reply whose sender died is claimed
+//! again when its lease runs out. On SQLite there is one daemon, and its write lock serialises
+//! claims.
+
+use sqlx::Row;
+
+use super::audit::{append, Actor};
+use super::records::ReplyContent;
+use super::{Backend, Store, StoreError};
+
+/// A reply claimed for sending.
+#[derive(Debug)]
+pub struct ClaimedReply {
+    pub outbox_id: i64,
+    pub reference: String,
+    pub kind: String,
+    /// Our Message-ID's local part (the mail layer adds `@domain`).
+    pub message_id: String,
+    pub content: ReplyContent,
+}
+
+impl Store {
+    /// Claims up to `limit` unsent replies for `lease_seconds`, oldest first.
+    pub async fn claim_replies(
+        &self,
+        limit: i64,
+        lease_seconds: i64,
+        now: i64,
+    ) -> Result<Vec<ClaimedReply>, StoreError> {
+        let query = match self.backend {
+            Backend::Postgres => {
+                "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
+                 SELECT id FROM outbox WHERE sent_at IS NULL AND sealed_reply IS NOT NULL \
+                 AND (claimed_until IS NULL OR claimed_until < $2) \
+                 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, request_id, kind, message_id, sealed_reply"
+            }
+            Backend::Sqlite => {
+                "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
+                 SELECT id FROM outbox WHERE sent_at IS NULL AND sealed_reply IS NOT NULL \
+                 AND (claimed_until IS NULL OR claimed_until < $2) \
+                 ORDER BY id LIMIT $3) \
+                 RETURNING id, request_id, kind, message_id, sealed_reply"
+            }
+        };
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(query)
+            .bind(now + lease_seconds)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let request_id: i64 = row.try_get(1)?;
+            let reference: String = sqlx::query("SELECT reference FROM requests WHERE id = $1")
+                .bind(request_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            let sealed: Vec<u8> = row.try_get(4)?;
+            claimed.push(ClaimedReply {
+                outbox_id: row.try_get(0)?,
+                reference,
+                kind: row.try_get(2)?,
+                message_id: row.try_get(3)?,
+                content: self.sealer.open_json(&sealed)?,
+            });
+        }
+        tx.commit().await?;
+        claimed.sort_by_key(|c| c.outbox_id);
+        Ok(claimed)
+    }
+
+    /// Records that a claimed reply was handed to the mail server.
+    pub async fn mark_sent(&self, reply: &ClaimedReply, now: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2 AND sent_at IS NULL",
+        )
+        .bind(now)
+        .bind(reply.outbox_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            let detail = format!("kind={}", reply.kind);
+            append(
+                &mut tx,
+                &self.hasher,
+                now,
+                &Actor::Daemon,
+                "reply_sent",
+                Some(&reply.reference),
+                &detail,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
