@@ -136,6 +136,31 @@ enum KeysCommand {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Write a passphrase-protected backup of the key directory (ASCII-armoured OpenPGP).
+    /// Keep it apart from the database backups.
+    Export {
+        /// The key directory; the configured store.keys_dir when not given.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The backup file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A file holding the passphrase (else DATAREQ_KEYS_PASSPHRASE).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Restore a backup into an empty key directory.
+    Import {
+        /// The key directory; the configured store.keys_dir when not given.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The backup file.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// A file holding the passphrase (else DATAREQ_KEYS_PASSPHRASE).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -220,6 +245,28 @@ fn main() -> ExitCode {
             command: KeysCommand::Generate { dir },
         } => with_config(config_path, |c| {
             cli::keys::generate(dir.as_deref().unwrap_or(&c.store.keys_dir))
+        }),
+        Command::Keys {
+            command:
+                KeysCommand::Export {
+                    dir,
+                    out,
+                    passphrase_file,
+                },
+        } => with_config(config_path, |c| {
+            let dir = dir.as_deref().unwrap_or(&c.store.keys_dir);
+            cli::keys::export(dir, &out, passphrase_file.as_deref())
+        }),
+        Command::Keys {
+            command:
+                KeysCommand::Import {
+                    dir,
+                    from,
+                    passphrase_file,
+                },
+        } => with_config(config_path, |c| {
+            let dir = dir.as_deref().unwrap_or(&c.store.keys_dir);
+            cli::keys::import(dir, &from, passphrase_file.as_deref())
         }),
         Command::Audit {
             command: AuditCommand::Verify,

@@ -302,3 +302,78 @@ async fn ingest_outcome(store: &Store, raw: &[u8]) -> IngestOutcome {
 }
 
 on_both_databases!(retention_story, retention_on_sqlite, retention_on_postgres);
+
+/// Two daemons sending from one outbox never take the same reply; a reply whose sender died
+/// is taken again after its lease; a sent reply is never sent again.
+async fn outbox_story(db: TestDb) {
+    let (keys, _) = test_keys();
+    let first = open(&db, keys.path()).await;
+    let second = open(&db, keys.path()).await;
+    let corpus_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev");
+    let parser = RequestParser::new(Config::default().rules());
+    let mut queued = 0;
+    for n in 1..=120 {
+        let raw = std::fs::read(corpus_dir.join(format!("{n:04}.eml"))).unwrap();
+        let incoming = Incoming {
+            raw: &raw,
+            position: None,
+        };
+        if let IngestOutcome::Stored {
+            reply_queued: true, ..
+        } = first.ingest(&parser, incoming, T0).await.unwrap()
+        {
+            queued += 1;
+        }
+    }
+    assert!(queued >= 20, "{queued} replies queued");
+    let (a, b) = tokio::join!(
+        first.claim_replies(queued, 60, T0),
+        second.claim_replies(queued, 60, T0)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<i64> = a.iter().chain(&b).map(|r| r.outbox_id).collect();
+    let claimed = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), claimed, "no reply claimed twice");
+    assert_eq!(claimed as i64, queued, "every reply claimed once");
+    // Nothing left to claim while the leases run.
+    assert!(first
+        .claim_replies(100, 60, T0 + 30)
+        .await
+        .unwrap()
+        .is_empty());
+    // The first daemon sends its replies; the second dies. After the lease, the second's
+    // replies are claimed again, and only those.
+    for reply in &a {
+        first.mark_sent(reply, T0 + 1).await.unwrap();
+    }
+    let again = first.claim_replies(100, 60, T0 + 61).await.unwrap();
+    let mut again_ids: Vec<i64> = again.iter().map(|r| r.outbox_id).collect();
+    let mut b_ids: Vec<i64> = b.iter().map(|r| r.outbox_id).collect();
+    again_ids.sort();
+    b_ids.sort();
+    assert_eq!(again_ids, b_ids);
+    for reply in &again {
+        assert!(!reply.content.to.is_empty());
+        first.mark_sent(reply, T0 + 62).await.unwrap();
+        first.mark_sent(reply, T0 + 63).await.unwrap(); // twice: recorded once
+    }
+    assert!(first
+        .claim_replies(100, 60, T0 + 1_000)
+        .await
+        .unwrap()
+        .is_empty());
+    let sent_events = first
+        .audit_events(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "reply_sent")
+        .count();
+    assert_eq!(sent_events as i64, queued);
+    first.close().await;
+    second.close().await;
+}
+
+on_both_databases!(outbox_story, outbox_on_sqlite, outbox_on_postgres);

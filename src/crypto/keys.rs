@@ -134,6 +134,56 @@ impl KeyDir {
         })
     }
 
+    /// Every key file, for a backup. The directory must be loadable (private, complete).
+    pub fn bundle(&self) -> Result<super::backup::Bundle, CryptoError> {
+        self.load(false, 0)?;
+        let mut files = Vec::new();
+        for path in self
+            .storage_key_files()?
+            .into_iter()
+            .chain([self.dir.join(HMAC_FILE)])
+        {
+            let bytes = fs::read(&path).map_err(|source| CryptoError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            files.push((name, hex::encode(bytes)));
+        }
+        Ok(super::backup::Bundle { version: 1, files })
+    }
+
+    /// Writes a backup's files into this directory, which must not hold keys already (a
+    /// restore never replaces a key). Returns how many files were written.
+    pub fn restore(&self, bundle: &super::backup::Bundle) -> Result<usize, CryptoError> {
+        if !self.storage_key_files()?.is_empty() || self.dir.join(HMAC_FILE).exists() {
+            return Err(CryptoError::BadKey {
+                path: self.dir.clone(),
+                reason: "already holds keys; restore into an empty directory".into(),
+            });
+        }
+        self.ensure_dir()?;
+        for (name, hex_bytes) in &bundle.files {
+            let valid_name = name == HMAC_FILE
+                || (name.starts_with(STORAGE_PREFIX)
+                    && name.ends_with(STORAGE_SUFFIX)
+                    && !name.contains('/'));
+            let bytes = hex::decode(hex_bytes)
+                .ok()
+                .filter(|_| valid_name)
+                .ok_or_else(|| CryptoError::BadKey {
+                    path: self.dir.clone(),
+                    reason: "the backup holds an unexpected file".into(),
+                })?;
+            write_private(&self.dir.join(name), &bytes)?;
+        }
+        Ok(bundle.files.len())
+    }
+
     /// The storage key files, oldest first.
     fn storage_key_files(&self) -> Result<Vec<PathBuf>, CryptoError> {
         let entries = match fs::read_dir(&self.dir) {
@@ -242,6 +292,39 @@ mod tests {
         assert!(old.sealer.open(&sealed_new).is_err());
         assert_eq!(new.sealer.open(&sealed_old).unwrap(), b"old");
         assert_eq!(new.sealer.open(&sealed_new).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_backup_restores_keys_that_open_old_data() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = KeyDir::new(tmp.path().join("keys"));
+        let keys = dir.load(true, 0).unwrap();
+        let sealed = keys.sealer.seal(b"value").unwrap();
+        let hash = keys.hasher.personal_id("131052-308T");
+        let backup =
+            super::super::backup::export(&dir.bundle().unwrap(), "correct horse battery").unwrap();
+        assert!(backup.starts_with(b"-----BEGIN PGP MESSAGE-----"));
+        assert!(
+            !backup.windows(8).any(|w| w == b"hmac.key"),
+            "names are encrypted too"
+        );
+        assert!(super::super::backup::import(&backup, "wrong horse battery").is_err());
+        assert!(super::super::backup::export(&dir.bundle().unwrap(), "short").is_err());
+        let bundle = super::super::backup::import(&backup, "correct horse battery").unwrap();
+        let restored = KeyDir::new(tmp.path().join("restored"));
+        assert_eq!(restored.restore(&bundle).unwrap(), 2);
+        let again = restored.load(false, 0).unwrap();
+        assert_eq!(again.sealer.open(&sealed).unwrap(), b"value");
+        assert_eq!(again.hasher.personal_id("131052-308T"), hash);
+        assert!(
+            restored.restore(&bundle).is_err(),
+            "never over existing keys"
+        );
+        let mode = fs::metadata(restored.storage_key_files().unwrap()[0].clone())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

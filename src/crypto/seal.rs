@@ -8,9 +8,7 @@ use openpgp::crypto::SessionKey;
 use openpgp::packet::pkesk::PKESK6;
 use openpgp::packet::Packet;
 use openpgp::packet::{PKESK, SKESK};
-use openpgp::parse::stream::{
-    DecryptionHelper, DecryptorBuilder, MessageStructure, VerificationHelper,
-};
+use openpgp::parse::stream::{DecryptionHelper, DecryptorBuilder};
 use openpgp::parse::Parse;
 use openpgp::policy::StandardPolicy;
 use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message};
@@ -194,17 +192,7 @@ struct KeyringHelper<'a> {
     certs: &'a [Cert],
 }
 
-impl VerificationHelper for KeyringHelper<'_> {
-    fn get_certs(&mut self, _ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
-        // Sealed values are not signed: what is stored is authenticated by the encryption's
-        // integrity protection.
-        Ok(Vec::new())
-    }
-
-    fn check(&mut self, _structure: MessageStructure) -> openpgp::Result<()> {
-        Ok(())
-    }
-}
+super::accept_unsigned!(KeyringHelper<'_>);
 
 impl DecryptionHelper for KeyringHelper<'_> {
     fn decrypt(
