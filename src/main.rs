@@ -58,6 +58,9 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// The daily housekeeping at once: expire, purge, and print the audit head (for cron when
+    /// no daemon runs).
+    Maintain,
     /// Close incomplete requests unanswered for request.expire_after_days.
     Expire {
         /// Only list what would expire.
@@ -217,6 +220,7 @@ fn main() -> ExitCode {
         Command::Purge { dry_run } => {
             with_config(config_path, |c| cli::retention::purge(c, dry_run))
         }
+        Command::Maintain => with_config(config_path, cli::retention::maintain),
         Command::Expire { dry_run } => {
             with_config(config_path, |c| cli::retention::expire(c, dry_run))
         }

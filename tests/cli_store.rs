@@ -149,6 +149,15 @@ fn the_example_configuration_keeps_everything_under_var() {
     assert!(stderr(&missing).contains(&format!("no request {absent}")));
     let dry = datareq(work.path(), &["--config", config, "purge", "--dry-run"]);
     assert!(dry.status.success() && stderr(&dry).contains("0 would be purged"));
+    let head = datareq(work.path(), &["--config", config, "audit", "head"]);
+    let maintain = datareq(work.path(), &["--config", config, "maintain"]);
+    assert!(maintain.status.success(), "{}", stderr(&maintain));
+    assert!(stdout(&maintain).contains("expired 0, purged 0"));
+    assert!(
+        stdout(&maintain).contains(&format!("audit head {}", stdout(&head).trim())),
+        "{}",
+        stdout(&maintain)
+    );
 }
 
 fn last_audit_event(db: &Path) -> (String, String) {

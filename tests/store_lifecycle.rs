@@ -159,11 +159,16 @@ async fn lifecycle_story(db: TestDb) {
         .collect();
     assert_eq!(
         notices.len(),
-        1,
-        "the citizen is told of the GDPR extension"
+        2,
+        "the returned request and the GDPR extension"
     );
-    assert_eq!(notices[0].3.due_at, Some(gdpr));
-    assert!(notices[0].3.reason.as_deref().unwrap().contains("archive"));
+    // Returned to the citizen: a reply, as for an incomplete request.
+    assert_eq!(notices[0].3.reason, None);
+    assert_eq!(notices[0].3.due_at, None);
+    assert!(notices[0].2.ends_with(".1"));
+    assert_eq!(notices[1].3.due_at, Some(gdpr));
+    assert!(notices[1].3.reason.as_deref().unwrap().contains("archive"));
+    assert!(notices[1].2.ends_with(".2"), "{}", notices[1].2);
 
     // Expiry: the incomplete request, unanswered for 30 days.
     assert!(store

@@ -47,6 +47,14 @@ pub(super) fn clock(
     }
 }
 
+/// A message for the citizen that a transition queues.
+enum Notice<'a> {
+    /// What is missing or invalid (a clerk returned the request).
+    Missing,
+    /// The deadline was extended, and why.
+    Extension { reason: &'a str, due_at: i64 },
+}
+
 /// The row a transition works on, locked for the transaction.
 struct Locked {
     id: i64,
@@ -143,6 +151,11 @@ impl Store {
             &detail,
         )
         .await?;
+        // A clerk who sends a request back to the citizen sends what is missing with it.
+        if event == Event::ReturnedToCitizen {
+            self.queue_notice(tx, row.id, reference, Notice::Missing, now)
+                .await?;
+        }
         Ok(next)
     }
 
@@ -247,7 +260,8 @@ impl Store {
         )
         .await?;
         if let Extension::Gdpr { .. } = extension {
-            self.queue_notice(&mut tx, row.id, reference, "extension", reason, due_at, now)
+            let notice = Notice::Extension { reason, due_at };
+            self.queue_notice(&mut tx, row.id, reference, notice, now)
                 .await?;
         }
         tx.commit().await?;
@@ -269,16 +283,14 @@ impl Store {
         rows.iter().map(summary_of_row).collect()
     }
 
-    /// Queues a notice to the citizen (an extension and its reason) in the outbox.
-    #[allow(clippy::too_many_arguments)]
+    /// Queues a message to the citizen in the outbox: what is still missing (`Notice::Missing`)
+    /// or a deadline extension with its reason.
     async fn queue_notice(
         &self,
         tx: &mut AnyConnection,
         request_id: i64,
         reference: &str,
-        kind: &str,
-        reason: &str,
-        due_at: i64,
+        notice: Notice<'_>,
         now: i64,
     ) -> Result<(), StoreError> {
         let row = sqlx::query("SELECT sealed_request FROM requests WHERE id = $1")
@@ -292,17 +304,33 @@ impl Store {
             // Nobody to tell: the clerk sees that no notice was queued.
             return Ok(());
         };
-        let notice = self.sealer.seal_json(&ReplyContent {
+        let (kind, missing, invalid, reason, due_at) = match notice {
+            Notice::Missing => (
+                "missing_fields",
+                content.missing,
+                content.invalid,
+                None,
+                None,
+            ),
+            Notice::Extension { reason, due_at } => (
+                "extension",
+                Vec::new(),
+                Vec::new(),
+                Some(reason.to_string()),
+                Some(due_at),
+            ),
+        };
+        let sealed = self.sealer.seal_json(&ReplyContent {
             to,
             language: content.language,
             subject: content.subject,
             in_reply_to: content.message_id,
-            missing: Vec::new(),
-            invalid: Vec::new(),
-            reason: Some(reason.to_string()),
-            due_at: Some(due_at),
+            missing,
+            invalid,
+            reason,
+            due_at,
         })?;
-        queue_reply(tx, request_id, reference, kind, &notice, now).await?;
+        queue_reply(tx, request_id, reference, kind, &sealed, now).await?;
         let detail = format!("kind={kind}");
         append(
             tx,
