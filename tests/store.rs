@@ -649,3 +649,47 @@ on_both_databases!(
     doubtful_follow_ups_on_sqlite,
     doubtful_follow_ups_on_postgres
 );
+
+/// Two daemons fetching the same mail at the same time (one database): each message is
+/// stored once, each reference handed out once, and the audit chain stays one line.
+async fn concurrent_story(db: TestDb) {
+    let (keys_dir, _) = test_keys();
+    let first = open(&db, keys_dir.path()).await;
+    let second = open(&db, keys_dir.path()).await;
+    let parser = parser();
+    let corpus = dev_corpus();
+    let slice = &corpus[..120];
+    let (a, b) = tokio::join!(
+        ingest_all(&first, &parser, slice),
+        ingest_all(&second, &parser, slice)
+    );
+    let stored = |outcomes: &[IngestOutcome]| {
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, IngestOutcome::Stored { .. }))
+            .count()
+    };
+    assert_eq!(
+        stored(&a) + stored(&b),
+        slice.len(),
+        "each message stored once"
+    );
+    for (x, y) in a.iter().zip(&b) {
+        let reference = |o: &IngestOutcome| match o {
+            IngestOutcome::Stored { reference, .. } => reference.to_string(),
+            IngestOutcome::Duplicate { reference } => reference.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reference(x), reference(y), "both name the one request");
+    }
+    assert_eq!(first.list_requests(None).await.unwrap().len(), slice.len());
+    assert!(first.verify_audit().await.unwrap().is_ok());
+    first.close().await;
+    second.close().await;
+}
+
+on_both_databases!(
+    concurrent_story,
+    concurrent_ingest_on_sqlite,
+    concurrent_ingest_on_postgres
+);

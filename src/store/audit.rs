@@ -187,6 +187,16 @@ impl AuditLog {
     }
 }
 
+/// Takes the audit chain's lock for the rest of the transaction. Every writer takes it before
+/// any request row (ingest does, by beginning its log first), so two writers never wait for
+/// each other the other way round (no deadlock between daemons on PostgreSQL).
+pub(super) async fn lock_chain(tx: &mut AnyConnection) -> Result<(), StoreError> {
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// Appends one event inside the caller's transaction.
 pub(super) async fn append(
     tx: &mut AnyConnection,

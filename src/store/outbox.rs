@@ -6,7 +6,7 @@
 
 use sqlx::Row;
 
-use super::audit::{append, Actor};
+use super::audit::{append, lock_chain, Actor};
 use super::records::ReplyContent;
 use super::{Backend, Store, StoreError};
 
@@ -77,6 +77,7 @@ impl Store {
     /// Records that a claimed reply was handed to the mail server.
     pub async fn mark_sent(&self, reply: &ClaimedReply, now: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        lock_chain(&mut tx).await?;
         let updated = sqlx::query(
             "UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2 AND sent_at IS NULL",
         )

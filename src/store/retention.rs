@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::audit::{append, Actor};
+use super::audit::{append, lock_chain, Actor};
 use super::{Backend, Store, StoreError};
 use crate::request::calendar::DAY;
 
@@ -34,6 +34,7 @@ impl Store {
             return Ok(due.into_iter().map(|(_, r)| r).collect());
         }
         let mut tx = self.begin_write().await?;
+        lock_chain(&mut tx).await?;
         for (id, reference) in &due {
             sqlx::query(
                 "UPDATE requests SET sealed_request = NULL, personal_id_hash = NULL, \

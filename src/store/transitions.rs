@@ -4,7 +4,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::audit::{append, Actor};
+use super::audit::{append, lock_chain, Actor};
 use super::ingest::{queue_reply, set_state};
 use super::records::{ReplyContent, RequestContent, RequestSummary};
 use super::requests::summary_of_row;
@@ -124,6 +124,7 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> Result<RequestState, StoreError> {
+        lock_chain(tx).await?;
         let row = self.lock_request(tx, reference).await?;
         let next = row.state.apply(event)?;
         let (due_at, paused_at) = clock(
@@ -213,6 +214,7 @@ impl Store {
             }
         }
         let mut tx = self.begin_write().await?;
+        lock_chain(&mut tx).await?;
         let row = self.lock_request(&mut tx, reference).await?;
         if row.state.is_closed() {
             return Err(StoreError::Refused(format!(
