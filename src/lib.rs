@@ -2,6 +2,8 @@ pub mod attachment;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod daemon;
+pub mod mail;
 pub mod request;
 pub mod store;
 pub mod worker;

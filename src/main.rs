@@ -35,6 +35,12 @@ enum Command {
     },
     /// Check a configuration file and report every problem at once.
     CheckConfig,
+    /// The daemon: store every message from the mailbox, send the replies; until SIGTERM.
+    Run {
+        /// One round (everything waiting, then the outbox), then exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Parse and store messages; queue automatic replies for incomplete requests. A message
     /// already stored is reported and left alone.
     Ingest {
@@ -198,6 +204,7 @@ fn main() -> ExitCode {
     match args.command {
         Command::CheckConfig => cli::check_config::run(config_path),
         Command::ReadDocument { kind } => datareq::worker::serve(&kind),
+        Command::Run { once } => with_config(config_path, |c| datareq::daemon::run(c, once)),
         Command::Ingest { quiet, files } => {
             with_config(config_path, |c| cli::ingest::run(c, &files, quiet))
         }

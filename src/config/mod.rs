@@ -32,6 +32,7 @@ pub struct Config {
     pub request: RequestConfig,
     pub limits: LimitsConfig,
     pub store: StoreConfig,
+    pub mail: MailConfig,
     /// Organisations by id.
     pub organisations: BTreeMap<String, Organisation>,
     /// Every name leads to one provider, and every provider's organisation is defined.
@@ -63,6 +64,44 @@ pub struct StoreConfig {
     pub generate_missing_keys: bool,
     /// `retention_days`: personal data of closed requests is purged this long after closing.
     pub retention_days: u32,
+}
+
+/// `[mail]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    /// `mailbox`: where requests arrive, `maildir:PATH`.
+    pub mailbox: String,
+    /// `outbox`: where replies go, `file:PATH` (a folder of .eml files).
+    pub outbox: String,
+    /// `from`: the address replies come from.
+    pub from: String,
+    /// `message_id_domain`: the domain of our Message-IDs.
+    pub message_id_domain: String,
+    /// `poll_interval`: seconds between looks at the mailbox.
+    pub poll_seconds: u32,
+}
+
+/// Override `mail.mailbox` and `mail.outbox`.
+pub const MAILBOX_URL_ENV: &str = "DATAREQ_MAILBOX_URL";
+pub const OUTBOX_URL_ENV: &str = "DATAREQ_OUTBOX_URL";
+
+impl MailConfig {
+    /// The mailbox location: `DATAREQ_MAILBOX_URL` when set, else the configured one.
+    pub fn mailbox_url(&self) -> String {
+        env_or(MAILBOX_URL_ENV, &self.mailbox)
+    }
+
+    /// The outbox location: `DATAREQ_OUTBOX_URL` when set, else the configured one.
+    pub fn outbox_url(&self) -> String {
+        env_or(OUTBOX_URL_ENV, &self.outbox)
+    }
+}
+
+fn env_or(name: &str, configured: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| configured.to_string())
 }
 
 /// Overrides `store.database` (for containers and tests).

@@ -14,8 +14,8 @@ use super::error::{ConfigErrors, ConfigProblem};
 use super::size::{parse_size, SizeError};
 use super::walk::{KeySpec, Loc, Walker};
 use super::{
-    AttachmentIsolation, Config, LimitsConfig, Organisation, ProviderConfig, RequestConfig,
-    StoreConfig,
+    AttachmentIsolation, Config, LimitsConfig, MailConfig, Organisation, ProviderConfig,
+    RequestConfig, StoreConfig,
 };
 use crate::request::model::Field;
 
@@ -29,6 +29,7 @@ struct RawConfig {
     request: RawRequest,
     limits: RawLimits,
     store: RawStore,
+    mail: RawMail,
     organisations: Option<RawOrganisations>,
     /// Each provider with its own location.
     providers: Option<Vec<(Loc, RawProvider)>>,
@@ -40,6 +41,15 @@ struct RawRequest {
     due_days: Option<u32>,
     pause_while_incomplete: Option<bool>,
     expire_after_days: Option<u32>,
+}
+
+#[derive(Default)]
+struct RawMail {
+    mailbox: Option<String>,
+    outbox: Option<String>,
+    from: Option<String>,
+    message_id_domain: Option<String>,
+    poll_seconds: Option<u32>,
 }
 
 #[derive(Default)]
@@ -95,6 +105,15 @@ const ROOT_KEYS: &[KeySpec<RawConfig>] = &[
         name: "store",
         required: false,
         parse: store_section,
+    },
+    KeySpec {
+        name: "mail",
+        required: false,
+        parse: |w, loc, item, out| {
+            if let Some(table) = w.table(loc, item) {
+                w.walk(loc, table, MAIL_KEYS, &mut out.mail);
+            }
+        },
     },
     KeySpec {
         name: "organisations",
@@ -153,6 +172,72 @@ const STORE_KEYS: &[KeySpec<RawStore>] = &[
         parse: |w, loc, item, out| out.retention_days = days(w, loc, item, MAX_KEEP_DAYS),
     },
 ];
+
+const MAIL_KEYS: &[KeySpec<RawMail>] = &[
+    KeySpec {
+        name: "mailbox",
+        required: false,
+        parse: |w, loc, item, out| out.mailbox = mail_url(w, loc, item, &["maildir:"]),
+    },
+    KeySpec {
+        name: "outbox",
+        required: false,
+        parse: |w, loc, item, out| out.outbox = mail_url(w, loc, item, &["file:"]),
+    },
+    KeySpec {
+        name: "from",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.from = non_empty_string(w, loc, item).filter(|from| {
+                let valid = from.parse::<lettre::message::Mailbox>().is_ok();
+                if !valid {
+                    w.problem(
+                        loc,
+                        "not an address (\"Name <user@example.org>\" or user@example.org)",
+                    );
+                }
+                valid
+            })
+        },
+    },
+    KeySpec {
+        name: "message_id_domain",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.message_id_domain = non_empty_string(w, loc, item).filter(|d| {
+                let valid = d
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+                if !valid {
+                    w.problem(loc, "a domain name: ASCII letters, digits, '.' and '-'");
+                }
+                valid
+            })
+        },
+    },
+    KeySpec {
+        name: "poll_interval",
+        required: false,
+        parse: |w, loc, item, out| out.poll_seconds = bounded(w, loc, item, 3600, "seconds"),
+    },
+];
+
+/// A mail location URL with one of the supported schemes.
+fn mail_url(w: &mut Walker, loc: &Loc, item: &Item, schemes: &[&str]) -> Option<String> {
+    let url = non_empty_string(w, loc, item)?;
+    if schemes
+        .iter()
+        .any(|s| url.starts_with(s) && url.len() > s.len())
+    {
+        Some(url)
+    } else {
+        w.problem(
+            loc,
+            format!("expected {} followed by a path", schemes.join(" or ")),
+        );
+        None
+    }
+}
 
 /// Ten years: longer than any retention or waiting time datareq should be set to.
 const MAX_KEEP_DAYS: u32 = 3650;
@@ -272,16 +357,21 @@ fn store_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawConfig) {
 
 /// A whole number of days from 1 to `max`.
 fn days(w: &mut Walker, loc: &Loc, item: &Item, max: u32) -> Option<u32> {
+    bounded(w, loc, item, max, "days")
+}
+
+/// A whole number of `unit` from 1 to `max`.
+fn bounded(w: &mut Walker, loc: &Loc, item: &Item, max: u32, unit: &str) -> Option<u32> {
     let Some(n) = item.as_integer() else {
-        w.type_problem(loc, "an integer (days)", item.type_name());
+        w.type_problem(loc, &format!("an integer ({unit})"), item.type_name());
         return None;
     };
     match u32::try_from(n) {
-        Ok(days) if (1..=max).contains(&days) => Some(days),
+        Ok(v) if (1..=max).contains(&v) => Some(v),
         _ => {
             w.problem(
                 loc,
-                format!("must be a whole number of days from 1 to {max}"),
+                format!("must be a whole number of {unit} from 1 to {max}"),
             );
             None
         }
@@ -508,6 +598,29 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "store.retention_days",
         |d| d.store.retention_days,
     );
+    let mailbox = or_default(w, raw.mail.mailbox, defaults, "mail.mailbox", |d| {
+        d.mail.mailbox.clone()
+    });
+    let outbox = or_default(w, raw.mail.outbox, defaults, "mail.outbox", |d| {
+        d.mail.outbox.clone()
+    });
+    let from = or_default(w, raw.mail.from, defaults, "mail.from", |d| {
+        d.mail.from.clone()
+    });
+    let message_id_domain = or_default(
+        w,
+        raw.mail.message_id_domain,
+        defaults,
+        "mail.message_id_domain",
+        |d| d.mail.message_id_domain.clone(),
+    );
+    let poll_seconds = or_default(
+        w,
+        raw.mail.poll_seconds,
+        defaults,
+        "mail.poll_interval",
+        |d| d.mail.poll_seconds,
+    );
     let database = or_default(w, raw.store.database, defaults, "store.database", |d| {
         d.store.database.clone()
     });
@@ -603,6 +716,13 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             due_days: due_days?,
             pause_while_incomplete: pause_while_incomplete?,
             expire_after_days: expire_after_days?,
+        },
+        mail: MailConfig {
+            mailbox: mailbox?,
+            outbox: outbox?,
+            from: from?,
+            message_id_domain: message_id_domain?,
+            poll_seconds: poll_seconds?,
         },
         store: StoreConfig {
             database: database?,

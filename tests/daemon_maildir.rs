@@ -1,0 +1,217 @@
+//! `datareq run` on its embedded default: a Maildir inbox, SQLite, replies as .eml files.
+//! Messages leave new/ only once stored; replies go out once, in the citizen's language, with
+//! the thread headers and Auto-Submitted; an answer to a reply completes its request; a second
+//! daemon on the same database is refused; SIGTERM stops the daemon cleanly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn datareq(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_datareq"));
+    c.current_dir(dir)
+        .env_remove("DATAREQ_DATABASE_URL")
+        .env_remove("DATAREQ_MAILBOX_URL")
+        .env_remove("DATAREQ_OUTBOX_URL")
+        .arg("--config")
+        .arg(root().join("config/datareq.example.toml"));
+    c
+}
+
+fn run_once(dir: &Path) -> Output {
+    let out = datareq(dir).args(["run", "--once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn deliver(work: &Path, name: &str, raw: &[u8]) {
+    let new = work.join("var/inbox/new");
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::write(new.join(name), raw).unwrap();
+}
+
+/// The replies in the outbox, parsed: (headers text, decoded body).
+fn replies(work: &Path) -> Vec<(String, String)> {
+    files(&work.join("var/outbox"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(|p| {
+            let raw = std::fs::read(&p).unwrap();
+            let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            let text = String::from_utf8_lossy(&raw);
+            let headers = text.split("\r\n\r\n").next().unwrap().to_string();
+            (headers, parsed.body_text(0).unwrap().into_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_round_stores_moves_and_answers_once() {
+    let work = tempfile::tempdir().unwrap();
+    for example in files(&root().join("examples")) {
+        let name = example.file_name().unwrap().to_str().unwrap().to_string();
+        deliver(work.path(), &name, &std::fs::read(&example).unwrap());
+    }
+    let out = run_once(work.path());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stored 6, not stored 0, replies sent 2"));
+    assert!(files(&work.path().join("var/inbox/new")).is_empty());
+    assert_eq!(files(&work.path().join("var/inbox/cur")).len(), 6);
+    let sent = replies(work.path());
+    assert_eq!(sent.len(), 2, "the two incomplete requests are answered");
+    let english = sent
+        .iter()
+        .find(|(h, _)| h.contains("Your request needs more information"))
+        .expect("the English request is answered in English");
+    let finnish = sent
+        .iter()
+        .find(|(_, body)| body.starts_with("Hei,"))
+        .expect("the Finnish request is answered in Finnish");
+    assert!(english.1.contains("- phone number") && english.1.contains("- postal address"));
+    assert!(
+        finnish.1.contains("henkilötunnus: annettu tieto ei kelpaa"),
+        "{}",
+        finnish.1
+    );
+    for (headers, body) in &sent {
+        assert!(headers.contains("Auto-Submitted: auto-replied"));
+        assert!(headers.contains("In-Reply-To: <") && headers.contains("References: <"));
+        assert!(headers.contains("Message-ID: <datareq.DR-"));
+        assert!(headers.contains("@kela.example>"));
+        let lower = body.to_lowercase();
+        for word in ["vastaamo", "psykoterap", "psychotherap"] {
+            assert!(!lower.contains(word), "a reply names the kind of care");
+        }
+    }
+    // The examples' personal values never appear in a reply.
+    for secret in ["+358", "Mannerheimintie", "131052"] {
+        assert!(sent.iter().all(|(_, b)| !b.contains(secret)), "{secret}");
+    }
+
+    // Again, and again with the same messages delivered anew: no new replies.
+    run_once(work.path());
+    for example in files(&root().join("examples")) {
+        let name = format!("again-{}", example.file_name().unwrap().to_str().unwrap());
+        deliver(work.path(), &name, &std::fs::read(&example).unwrap());
+    }
+    let out = run_once(work.path());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("replies sent 0"));
+    assert_eq!(replies(work.path()).len(), 2);
+}
+
+#[test]
+fn an_answer_to_a_reply_completes_the_request() {
+    let work = tempfile::tempdir().unwrap();
+    let example = std::fs::read(root().join("examples/03-en-missing-phone-address.eml")).unwrap();
+    deliver(work.path(), "request.eml", &example);
+    run_once(work.path());
+    let (headers, _) = replies(work.path()).pop().unwrap();
+    let header = |name: &str| {
+        headers
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_string())
+            .unwrap()
+    };
+    let ours = header("Message-ID:");
+    let to = header("To:");
+    let subject = header("Subject:");
+    let answer = format!(
+        "From: {to}\r\nTo: tietopyynnot@kela.example\r\nSubject: Re: {subject}\r\n\
+         Message-ID: <answer-1@mailbox.example>\r\nIn-Reply-To: {ours}\r\nReferences: {ours}\r\n\
+         Date: Wed, 02 Dec 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hello,\r\n\r\nPhone: +358 40 765 4321\r\nPostal address: Fredrikinkatu 12 B 4, 00120 Helsinki\r\n\r\n\
+         Best regards\r\n"
+    );
+    deliver(work.path(), "answer.eml", answer.as_bytes());
+    let out = run_once(work.path());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("replies sent 0"));
+    let list = datareq(work.path())
+        .args(["requests", "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert_eq!(
+        list.lines().count(),
+        1,
+        "the answer joined the request: {list}"
+    );
+    assert!(list.contains("queued"), "{list}");
+}
+
+#[test]
+fn one_daemon_per_database_and_sigterm_stops_it() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("var/inbox/new")).unwrap();
+    let mut daemon = datareq(work.path())
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it holds the database.
+    let started = Instant::now();
+    while !work.path().join("var/datareq.sqlite.lock").exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the daemon did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let second = datareq(work.path())
+        .args(["run", "--once"])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("another datareq daemon"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // A message delivered while it runs is stored within a poll interval or two.
+    let example = std::fs::read(root().join("examples/01-fi-complete-free-text.eml")).unwrap();
+    deliver(work.path(), "late.eml", &example);
+    let delivered = Instant::now();
+    while !files(&work.path().join("var/inbox/new")).is_empty() {
+        assert!(
+            delivered.elapsed() < Duration::from_secs(30),
+            "not picked up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(10),
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    // The database is free again.
+    run_once(work.path());
+}
