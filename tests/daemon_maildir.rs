@@ -99,7 +99,14 @@ fn a_round_stores_moves_and_answers_once() {
         }
     }
     // The examples' personal values never appear in a reply.
-    for secret in ["+358", "Mannerheimintie", "131052"] {
+    for secret in [
+        "Example",
+        "090263-923E",
+        "Virheellinen",
+        "170491-958L",
+        "044 987",
+        "Testitie",
+    ] {
         assert!(sent.iter().all(|(_, b)| !b.contains(secret)), "{secret}");
     }
 
@@ -158,10 +165,13 @@ fn an_answer_to_a_reply_completes_the_request() {
 fn one_daemon_per_database_and_sigterm_stops_it() {
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(work.path().join("var/inbox/new")).unwrap();
+    let log = std::fs::File::create(work.path().join("daemon.log")).unwrap();
     let mut daemon = datareq(work.path())
         .arg("run")
+        .env("DATAREQ_LOG", "info")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     // Wait until it holds the database.
@@ -212,6 +222,21 @@ fn one_daemon_per_database_and_sigterm_stops_it() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
+    // The daily housekeeping ran at start and put the audit head in the log; the log names
+    // requests by reference only.
+    let log = std::fs::read_to_string(work.path().join("daemon.log")).unwrap();
+    assert!(log.contains("daily housekeeping"), "{log}");
+    assert!(log.contains("audit_hash"), "{log}");
+    assert!(log.contains("stopping"), "{log}");
+    for secret in [
+        "Meikäläinen",
+        "040 123 4567",
+        "posti.example",
+        "Esimerkki",
+        "040378",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret}");
+    }
     // The database is free again.
     run_once(work.path());
 }
