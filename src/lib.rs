@@ -4,6 +4,7 @@ pub mod config;
 pub mod crypto;
 pub mod daemon;
 pub mod mail;
+pub mod private_fs;
 pub mod request;
 pub mod store;
 pub mod worker;

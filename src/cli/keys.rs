@@ -6,7 +6,6 @@
 //! never from the command line (where `ps` shows it).
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -25,11 +24,7 @@ pub fn generate(dir: &Path) -> anyhow::Result<ExitCode> {
 pub fn export(dir: &Path, out: &Path, passphrase_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let passphrase = passphrase(passphrase_file)?;
     let armoured = backup::export(&KeyDir::new(dir).bundle()?, &passphrase)?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(out)
+    let mut file = crate::private_fs::create_new_file(out)
         .with_context(|| format!("{}: cannot create (it must not exist yet)", out.display()))?;
     file.write_all(&armoured)
         .and_then(|()| file.sync_all())

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::request::attachment::DocumentReader;
-use crate::request::model::{ParsedRequest, Status};
+use crate::request::model::{AttachmentReport, Field, Fields, ParsedRequest, ReviewReason, Status};
 use crate::request::{RequestParser, Rules};
 
 /// One line of the JSON contract.
@@ -120,7 +120,24 @@ fn write_summary(
     } else {
         writeln!(out, "{file}: {status}")?;
     }
-    let f = &r.fields;
+    write_fields(out, &r.fields)?;
+    let invalid: Vec<(Field, &str)> = r.invalid.iter().map(|i| (i.field, i.reason)).collect();
+    write_outcome(out, &r.missing, &invalid, &r.review_reasons)?;
+    write_attachments(out, &r.attachments)?;
+    writeln!(
+        out,
+        "  {:<14} {:?} / {:?}{}{}",
+        "language/source",
+        r.language,
+        r.source,
+        if r.auto_submitted { " / automatic" } else { "" },
+        if r.follow_up { " / follow-up" } else { "" }
+    )?;
+    writeln!(out)
+}
+
+/// The request's fields, one row each, for a person to read (`parse`, `requests show`).
+pub(crate) fn write_fields(out: &mut impl Write, f: &Fields) -> io::Result<()> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let rows: [(&str, String); 10] = [
         ("surname", opt(&f.surname)),
@@ -161,38 +178,42 @@ fn write_summary(
         };
         writeln!(out, "  {label:<14} {value}")?;
     }
-    let list = |v: Vec<&str>| {
+    Ok(())
+}
+
+/// What is missing or invalid (with the reason) and why a person must look.
+pub(crate) fn write_outcome(
+    out: &mut impl Write,
+    missing: &[Field],
+    invalid: &[(Field, &str)],
+    reasons: &[ReviewReason],
+) -> io::Result<()> {
+    let list = |v: Vec<String>| {
         if v.is_empty() {
             "none".to_string()
         } else {
             v.join(", ")
         }
     };
-    writeln!(
-        out,
-        "  {:<14} {}",
-        "missing",
-        list(r.missing.iter().map(|f| f.name()).collect())
-    )?;
-    let invalid: Vec<String> = r
-        .invalid
-        .iter()
-        .map(|i| format!("{} ({})", i.field.name(), i.reason))
-        .collect();
-    writeln!(
-        out,
-        "  {:<14} {}",
-        "invalid",
-        list(invalid.iter().map(String::as_str).collect())
-    )?;
-    writeln!(
-        out,
-        "  {:<14} {}",
-        "review",
-        list(r.review_reasons.iter().map(|x| x.name()).collect())
-    )?;
-    // Which attachment held what: a request in a scan or a locked PDF is found here.
-    for (i, a) in r.attachments.iter().enumerate() {
+    let missing = list(missing.iter().map(|f| f.name().to_string()).collect());
+    let invalid = list(
+        invalid
+            .iter()
+            .map(|(field, reason)| format!("{} ({reason})", field.name()))
+            .collect(),
+    );
+    let reasons = list(reasons.iter().map(|x| x.name().to_string()).collect());
+    writeln!(out, "  {:<14} {missing}", "missing")?;
+    writeln!(out, "  {:<14} {invalid}", "invalid")?;
+    writeln!(out, "  {:<14} {reasons}", "review")
+}
+
+/// Which attachment held what: a request in a scan or a locked PDF is found here.
+pub(crate) fn write_attachments(
+    out: &mut impl Write,
+    attachments: &[AttachmentReport],
+) -> io::Result<()> {
+    for (i, a) in attachments.iter().enumerate() {
         writeln!(
             out,
             "  {:<14} {}. {} ({}, {} bytes): {}",
@@ -204,14 +225,5 @@ fn write_summary(
             a.outcome.describe()
         )?;
     }
-    writeln!(
-        out,
-        "  {:<14} {:?} / {:?}{}{}",
-        "language/source",
-        r.language,
-        r.source,
-        if r.auto_submitted { " / automatic" } else { "" },
-        if r.follow_up { " / follow-up" } else { "" }
-    )?;
-    writeln!(out)
+    Ok(())
 }

@@ -3,12 +3,16 @@
 
 use std::process::ExitCode;
 
+use std::io::Write;
+
 use serde::Serialize;
 
+use super::parse::{write_attachments, write_fields, write_outcome};
 use super::store::with_store;
 use crate::config::Config;
 use crate::request::calendar::iso_date;
 use crate::request::lifecycle::RequestState;
+use crate::request::model::Field;
 use crate::request::reference::Reference;
 use crate::store::{Actor, Extension, RequestSummary, StoreError};
 
@@ -134,50 +138,32 @@ pub fn show(config: &Config, reference: &str, json: bool) -> anyhow::Result<Exit
         return Ok(ExitCode::SUCCESS);
     }
     let c = &request.content;
-    let f = &c.fields;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-    println!("{}: {}", s.reference, s.state);
-    println!("  received       {}", iso_date(s.received_at));
-    println!("  due            {}", iso_date(s.due_at));
-    println!("  from           {}", opt(&c.sender));
-    println!("  subject        {}", opt(&c.subject));
-    println!("  surname        {}", opt(&f.surname));
-    println!("  first names    {}", opt(&f.first_names));
-    if !f.former_names.is_empty() {
-        println!("  former names   {}", f.former_names.join(", "));
-    }
-    println!("  identity code  {}", opt(&f.personal_id));
-    println!("  requested      {}", opt(&f.requested_information));
-    println!("  provider       {}", opt(&f.service_provider));
-    let years: Vec<String> = f.treatment_years.iter().map(i32::to_string).collect();
-    println!("  years          {}", years.join(", "));
-    println!("  phone          {}", opt(&f.phone));
-    println!(
-        "  address        {}",
-        f.address.as_ref().map_or("—".into(), |a| format!(
-            "{}, {} {}",
-            a.street, a.postal_code, a.post_office
-        ))
-    );
-    let names = |v: Vec<&str>| {
-        if v.is_empty() {
-            "none".into()
-        } else {
-            v.join(", ")
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let invalid: Vec<(Field, &str)> = c
+        .invalid
+        .iter()
+        .map(|i| (i.field, i.reason.as_str()))
+        .collect();
+    // Only this command prints a stored request's personal values, to the person who asked
+    // (the read is already in the audit trail); a closed pipe ends it quietly.
+    let written = (|| -> std::io::Result<()> {
+        writeln!(out, "{}: {}", s.reference, s.state)?;
+        writeln!(out, "  {:<14} {}", "received", iso_date(s.received_at))?;
+        writeln!(out, "  {:<14} {}", "due", iso_date(s.due_at))?;
+        writeln!(out, "  {:<14} {}", "from", opt(&c.sender))?;
+        writeln!(out, "  {:<14} {}", "subject", opt(&c.subject))?;
+        write_fields(&mut out, &c.fields)?;
+        write_outcome(&mut out, &c.missing, &invalid, &c.review_reasons)?;
+        write_attachments(&mut out, &c.attachments)?;
+        writeln!(out, "  {:<14} {}", "messages", request.messages)?;
+        out.flush()
+    })();
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
         }
-    };
-    println!(
-        "  missing        {}",
-        names(c.missing.iter().map(|f| f.name()).collect())
-    );
-    println!(
-        "  invalid        {}",
-        names(c.invalid.iter().map(|i| i.field.name()).collect())
-    );
-    println!(
-        "  review         {}",
-        names(c.review_reasons.iter().map(|r| r.name()).collect())
-    );
-    println!("  messages       {}", request.messages);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use openpgp::cert::{CertBuilder, CipherSuite};
@@ -214,14 +214,7 @@ impl KeyDir {
             path: self.dir.clone(),
             source,
         };
-        if !self.dir.exists() {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&self.dir)
-                .map_err(io)?;
-        }
-        Ok(())
+        crate::private_fs::create_dir_all(&self.dir).map_err(io)
     }
 }
 
@@ -230,12 +223,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io)?;
+    let mut file = crate::private_fs::create_new_file(path).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)
 }

@@ -4,7 +4,9 @@
 use std::io::{Read, Write};
 use std::sync::Mutex;
 
+use openpgp::cert::amalgamation::key::ValidKeyAmalgamationIter;
 use openpgp::crypto::SessionKey;
+use openpgp::packet::key::{PublicParts, UnspecifiedRole};
 use openpgp::packet::pkesk::PKESK6;
 use openpgp::packet::Packet;
 use openpgp::packet::{PKESK, SKESK};
@@ -66,16 +68,7 @@ impl Sealer {
             return Err("no storage key".into());
         }
         for cert in &certs {
-            let usable = cert
-                .keys()
-                .with_policy(&POLICY, None)
-                .supported()
-                .alive()
-                .revoked(false)
-                .for_storage_encryption()
-                .unencrypted_secret()
-                .next()
-                .is_some();
+            let usable = storage_keys(cert).unencrypted_secret().next().is_some();
             if !usable {
                 return Err(format!(
                     "key {} has no usable storage-encryption subkey with an unencrypted secret",
@@ -119,13 +112,7 @@ impl Sealer {
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         if session.as_ref().is_none_or(|s| s.uses >= SESSION_KEY_USES) {
             let newest = self.certs.last().expect("a keyring is never empty");
-            let recipient = newest
-                .keys()
-                .with_policy(&POLICY, None)
-                .supported()
-                .alive()
-                .revoked(false)
-                .for_storage_encryption()
+            let recipient = storage_keys(newest)
                 .next()
                 .ok_or_else(|| CryptoError::Seal("no storage-encryption key".into()))?;
             let key = SessionKey::new(SYMMETRIC.key_size().map_err(err)?).map_err(err)?;
@@ -186,6 +173,16 @@ impl Sealer {
             ))
         })
     }
+}
+
+/// A key's subkeys that may encrypt data at rest now, under the policy.
+fn storage_keys(cert: &Cert) -> ValidKeyAmalgamationIter<'_, PublicParts, UnspecifiedRole> {
+    cert.keys()
+        .with_policy(&POLICY, None)
+        .supported()
+        .alive()
+        .revoked(false)
+        .for_storage_encryption()
 }
 
 struct KeyringHelper<'a> {

@@ -212,13 +212,6 @@ fn location(url: &str, scheme: &str) -> anyhow::Result<PathBuf> {
 }
 
 fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if !dir.is_dir() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))?;
-    }
-    Ok(())
+    crate::private_fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create", dir.display()))
 }

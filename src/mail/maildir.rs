@@ -17,14 +17,8 @@ impl Maildir {
         let root = root.into();
         for sub in ["new", "cur", "tmp"] {
             let dir = root.join(sub);
-            if !dir.is_dir() {
-                use std::os::unix::fs::DirBuilderExt;
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(&dir)
-                    .map_err(|source| MailError::Io { path: dir, source })?;
-            }
+            crate::private_fs::create_dir_all(&dir)
+                .map_err(|source| MailError::Io { path: dir, source })?;
         }
         Ok(Maildir { root })
     }

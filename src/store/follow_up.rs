@@ -10,7 +10,7 @@ use super::audit::{Actor, AuditLog};
 use super::ingest::{insert_message, queue_reply, set_state, IngestOutcome, PreparedMessage};
 use super::records::{ReplyContent, RequestContent};
 use super::transitions::clock;
-use super::{Store, StoreError};
+use super::{parse_state, Store, StoreError};
 use crate::request::follow_up::merge;
 use crate::request::lifecycle::{Event, RequestState};
 use crate::request::model::{Field, Status};
@@ -61,9 +61,7 @@ fn target_of_row(row: &sqlx::any::AnyRow) -> Result<Target, StoreError> {
     Ok(Target {
         id: row.try_get(0)?,
         reference: row.try_get(1)?,
-        state: state
-            .parse()
-            .map_err(|_| StoreError::Corrupt("unknown request state".into()))?,
+        state: parse_state(&state)?,
         sender_hash: row.try_get(3)?,
         sealed_request: row.try_get(4)?,
         paused_at: row.try_get(5)?,

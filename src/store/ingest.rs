@@ -210,8 +210,8 @@ impl Store {
             "SELECT r.reference FROM messages m JOIN requests r ON r.id = m.request_id \
              WHERE m.content_key = $1 OR m.mailbox_key = $2 LIMIT 1",
         )
-        .bind(m.content_key.clone())
-        .bind(m.mailbox_key.clone())
+        .bind(m.content_key.as_slice())
+        .bind(m.mailbox_key.as_deref())
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = existing {
@@ -253,12 +253,12 @@ impl Store {
         )
         .bind(reference_text.clone())
         .bind(stored_state.name())
-        .bind(m.personal_id_hash.clone())
-        .bind(m.sender_hash.clone())
+        .bind(m.personal_id_hash.as_deref())
+        .bind(m.sender_hash.as_deref())
         .bind(now)
         .bind(due_at)
         .bind(paused_at)
-        .bind(m.sealed_request.clone())
+        .bind(m.sealed_request.as_slice())
         .bind(link.map_or("", |(_, why)| why.name()))
         .bind(link.map(|(id, _)| id))
         .fetch_one(&mut *tx)
@@ -357,10 +357,10 @@ pub(super) async fn insert_message(
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(request_id)
-    .bind(m.content_key.clone())
-    .bind(m.mailbox_key.clone())
+    .bind(m.content_key.as_slice())
+    .bind(m.mailbox_key.as_deref())
     .bind(now)
-    .bind(m.sealed_message.clone())
+    .bind(m.sealed_message.as_slice())
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -429,7 +429,7 @@ async fn insert_reply(
     .bind(kind.to_string())
     .bind(message_id.to_string())
     .bind(now)
-    .bind(sealed.to_vec())
+    .bind(sealed)
     .execute(&mut *tx)
     .await?;
     Ok(())

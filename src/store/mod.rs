@@ -89,6 +89,12 @@ pub enum StoreError {
     Refused(String),
 }
 
+/// A state read back from the database.
+fn parse_state(name: &str) -> Result<crate::request::lifecycle::RequestState, StoreError> {
+    name.parse()
+        .map_err(|_| StoreError::Corrupt("unknown request state".into()))
+}
+
 /// Settings the store applies to requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreSettings {
@@ -225,31 +231,18 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty());
     if let Some(dir) = parent {
-        if !dir.exists() {
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|source| StoreError::Io {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
-        }
+        crate::private_fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     // SQLite gives its WAL and shared-memory files the database file's mode: creating the file
     // private first keeps all three private whatever the umask.
     if !Path::new(path).exists() {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|source| StoreError::Io {
-                path: PathBuf::from(path),
-                source,
-            })?;
+        crate::private_fs::create_new_file(Path::new(path)).map_err(|source| StoreError::Io {
+            path: PathBuf::from(path),
+            source,
+        })?;
     }
     let query = if query.contains("mode=") {
         query.to_string()

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::audit::{append, Actor};
 use super::records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
-use super::{Store, StoreError};
+use super::{parse_state, Store, StoreError};
 use crate::request::lifecycle::RequestState;
 
 impl Store {
@@ -127,9 +127,7 @@ pub(super) fn summary_of_row(row: &sqlx::any::AnyRow) -> Result<RequestSummary, 
     let purged_at: Option<i64> = row.try_get(5)?;
     Ok(RequestSummary {
         reference: row.try_get(0)?,
-        state: state
-            .parse()
-            .map_err(|_| StoreError::Corrupt("unknown request state".into()))?,
+        state: parse_state(&state)?,
         received_at: row.try_get(2)?,
         due_at: row.try_get(3)?,
         updated_at: row.try_get(4)?,

@@ -8,7 +8,7 @@ use super::audit::{append, lock_chain, Actor};
 use super::ingest::{queue_reply, set_state};
 use super::records::{ReplyContent, RequestContent, RequestSummary};
 use super::requests::summary_of_row;
-use super::{Backend, Store, StoreError};
+use super::{parse_state, Backend, Store, StoreError};
 use crate::request::calendar::{add_months, DAY};
 use crate::request::lifecycle::{Event, RequestState};
 
@@ -90,9 +90,7 @@ impl Store {
         let state: String = row.try_get(1)?;
         Ok(Locked {
             id: row.try_get(0)?,
-            state: state
-                .parse()
-                .map_err(|_| StoreError::Corrupt("unknown request state".into()))?,
+            state: parse_state(&state)?,
             received_at: row.try_get(2)?,
             due_at: row.try_get(3)?,
             paused_at: row.try_get(4)?,
