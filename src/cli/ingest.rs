@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::daemon::pipeline::store_files;
+use crate::daemon::pipeline::store_messages;
 use crate::request::RequestParser;
 use crate::store::IngestOutcome;
 
@@ -56,7 +56,7 @@ pub fn run(config: &Config, args: &[String], quiet: bool) -> anyhow::Result<Exit
         crate::worker::configured_reader(&config.limits),
     );
     let mut tally = Tally::default();
-    store_files(&rt, &store, &parser, config, files, |file, outcome| {
+    store_messages(&rt, &store, &parser, config, files, |file, outcome| {
         tally.record(file, outcome, quiet)
     })?;
     rt.block_on(store.close());

@@ -15,7 +15,7 @@ mod size;
 mod walk;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub use error::{ConfigError, ConfigErrors, ConfigProblem};
@@ -69,9 +69,9 @@ pub struct StoreConfig {
 /// `[mail]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailConfig {
-    /// `mailbox`: where requests arrive, `maildir:PATH`.
+    /// `mailbox`: where requests arrive, `maildir:PATH` or `imaps://USER@HOST[:PORT]/FOLDER`.
     pub mailbox: String,
-    /// `outbox`: where replies go, `file:PATH` (a folder of .eml files).
+    /// `outbox`: where replies go, `file:PATH` (a folder of .eml files) or `smtps://…`.
     pub outbox: String,
     /// `from`: the address replies come from.
     pub from: String,
@@ -79,6 +79,15 @@ pub struct MailConfig {
     pub message_id_domain: String,
     /// `poll_interval`: seconds between looks at the mailbox.
     pub poll_seconds: u32,
+    /// `processed_folder`: the IMAP folder stored messages move to.
+    pub processed_folder: String,
+    /// `delete_processed`: delete stored messages instead of moving them.
+    pub delete_processed: bool,
+    /// `imap_password_file`, `smtp_password_file`: the servers' passwords.
+    pub imap_password_file: Option<PathBuf>,
+    pub smtp_password_file: Option<PathBuf>,
+    /// `send_retry_time`: how long `run --once` keeps trying a reply that failed transiently.
+    pub send_retry_seconds: u32,
 }
 
 /// Override `mail.mailbox` and `mail.outbox`.

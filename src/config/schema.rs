@@ -50,6 +50,11 @@ struct RawMail {
     from: Option<String>,
     message_id_domain: Option<String>,
     poll_seconds: Option<u32>,
+    processed_folder: Option<String>,
+    delete_processed: Option<bool>,
+    imap_password_file: Option<String>,
+    smtp_password_file: Option<String>,
+    send_retry_seconds: Option<u32>,
 }
 
 #[derive(Default)]
@@ -177,12 +182,20 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
     KeySpec {
         name: "mailbox",
         required: false,
-        parse: |w, loc, item, out| out.mailbox = mail_url(w, loc, item, &["maildir:"]),
+        parse: |w, loc, item, out| {
+            out.mailbox = mail_url(w, loc, item, |u| {
+                crate::mail::location::MailboxLocation::parse(u).map(|_| ())
+            })
+        },
     },
     KeySpec {
         name: "outbox",
         required: false,
-        parse: |w, loc, item, out| out.outbox = mail_url(w, loc, item, &["file:"]),
+        parse: |w, loc, item, out| {
+            out.outbox = mail_url(w, loc, item, |u| {
+                crate::mail::location::OutboxLocation::parse(u).map(|_| ())
+            })
+        },
     },
     KeySpec {
         name: "from",
@@ -220,22 +233,49 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         required: false,
         parse: |w, loc, item, out| out.poll_seconds = bounded(w, loc, item, 3600, "seconds"),
     },
+    KeySpec {
+        name: "processed_folder",
+        required: false,
+        parse: |w, loc, item, out| out.processed_folder = non_empty_string(w, loc, item),
+    },
+    KeySpec {
+        name: "delete_processed",
+        required: false,
+        parse: |w, loc, item, out| out.delete_processed = boolean(w, loc, item),
+    },
+    KeySpec {
+        name: "imap_password_file",
+        required: false,
+        parse: |w, loc, item, out| out.imap_password_file = non_empty_string(w, loc, item),
+    },
+    KeySpec {
+        name: "smtp_password_file",
+        required: false,
+        parse: |w, loc, item, out| out.smtp_password_file = non_empty_string(w, loc, item),
+    },
+    KeySpec {
+        name: "send_retry_time",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.send_retry_seconds = bounded(w, loc, item, 3600, "seconds")
+        },
+    },
 ];
 
-/// A mail location URL with one of the supported schemes.
-fn mail_url(w: &mut Walker, loc: &Loc, item: &Item, schemes: &[&str]) -> Option<String> {
+/// A mail location URL that `check` accepts.
+fn mail_url(
+    w: &mut Walker,
+    loc: &Loc,
+    item: &Item,
+    check: impl Fn(&str) -> Result<(), crate::mail::MailError>,
+) -> Option<String> {
     let url = non_empty_string(w, loc, item)?;
-    if schemes
-        .iter()
-        .any(|s| url.starts_with(s) && url.len() > s.len())
-    {
-        Some(url)
-    } else {
-        w.problem(
-            loc,
-            format!("expected {} followed by a path", schemes.join(" or ")),
-        );
-        None
+    match check(&url) {
+        Ok(()) => Some(url),
+        Err(e) => {
+            w.problem(loc, e.to_string());
+            None
+        }
     }
 }
 
@@ -621,6 +661,27 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "mail.poll_interval",
         |d| d.mail.poll_seconds,
     );
+    let processed_folder = or_default(
+        w,
+        raw.mail.processed_folder,
+        defaults,
+        "mail.processed_folder",
+        |d| d.mail.processed_folder.clone(),
+    );
+    let delete_processed = or_default(
+        w,
+        raw.mail.delete_processed,
+        defaults,
+        "mail.delete_processed",
+        |d| d.mail.delete_processed,
+    );
+    let send_retry_seconds = or_default(
+        w,
+        raw.mail.send_retry_seconds,
+        defaults,
+        "mail.send_retry_time",
+        |d| d.mail.send_retry_seconds,
+    );
     let database = or_default(w, raw.store.database, defaults, "store.database", |d| {
         d.store.database.clone()
     });
@@ -723,6 +784,11 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             from: from?,
             message_id_domain: message_id_domain?,
             poll_seconds: poll_seconds?,
+            processed_folder: processed_folder?,
+            delete_processed: delete_processed?,
+            imap_password_file: raw.mail.imap_password_file.map(Into::into),
+            smtp_password_file: raw.mail.smtp_password_file.map(Into::into),
+            send_retry_seconds: send_retry_seconds?,
         },
         store: StoreConfig {
             database: database?,

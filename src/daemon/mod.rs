@@ -1,30 +1,60 @@
-//! `datareq run [--once]`: the daemon. Reads the mailbox, stores every message as a request
-//! (the intake pipeline), moves each stored message out of the way only after its batch
-//! committed, and sends the outbox. With `--once` it does one round and exits; otherwise it
-//! polls until SIGTERM or SIGINT, finishing the round in progress, and does the daily
-//! housekeeping (expiry, retention, the audit head in the log).
+//! `datareq run [--once]`: the daemon. Reads the mailbox (a Maildir, or an IMAP folder with
+//! IDLE), stores every message as a request (the intake pipeline), moves each stored message
+//! out of the way only after its batch committed, and sends the outbox (a folder, or SMTP).
+//! With `--once` it does one round, sends until the outbox is empty (retrying transient
+//! failures for a bounded time) and exits; otherwise it waits for mail until SIGTERM or
+//! SIGINT, finishing the step in progress, reconnects with capped exponential backoff after
+//! mailbox errors, and does the daily housekeeping (expiry, retention, the audit head).
 
+pub mod intake;
 pub mod pipeline;
+pub mod send;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lettre::Transport;
 
 use crate::config::Config;
+use crate::mail::imap::{AfterStore, ImapInbox, Woken};
+use crate::mail::location::{MailboxLocation, OutboxLocation, Server};
 use crate::mail::maildir::Maildir;
-use crate::mail::reply::{render, Sender};
+use crate::mail::reply::Sender;
+use crate::mail::MailError;
 use crate::request::calendar::DAY;
 use crate::request::RequestParser;
-use crate::store::{Actor, DaemonLock, Store};
+use crate::store::{Actor, DaemonLock, Store, StoreError};
+use intake::{take_in, Inbox};
+use send::{send_due, Outbox, Retry};
 
-/// Replies claimed per round, and how long a claim holds.
-const REPLIES_PER_ROUND: i64 = 256;
-const REPLY_LEASE_SECONDS: i64 = 300;
+/// Errors that end a round. Mailbox errors are retried by the daemon; the others end it.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("mailbox: {0}")]
+    Mailbox(MailError),
+    #[error("outbox: {0}")]
+    Outbox(MailError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the daemon works with.
+pub struct Services<'a> {
+    pub rt: &'a tokio::runtime::Runtime,
+    pub store: &'a Store,
+    pub parser: &'a RequestParser,
+    pub config: &'a Config,
+    pub outbox: &'a Outbox,
+    pub sender: &'a Sender,
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Services<'_> {
+    pub fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+}
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -34,13 +64,20 @@ pub struct Round {
     pub sent: usize,
 }
 
+/// IDLE is renewed this often (servers end it after 30 minutes), which is also how often
+/// replies waiting for a retry get their chance when no mail comes.
+const IDLE_RENEW: Duration = Duration::from_secs(60);
+/// Reconnection pauses grow from the first to the last, doubling, with jitter.
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_LAST: Duration = Duration::from_secs(60);
+/// `--once` gives up on an unreachable mailbox after this many tries.
+const ONCE_TRIES: u32 = 4;
+
 pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     let url = config.store.database_url()?;
     let _lock = DaemonLock::acquire(&url)?;
-    let mailbox = Maildir::open(location(&config.mail.mailbox_url(), "maildir:")?)?;
-    let outbox_dir = location(&config.mail.outbox_url(), "file:")?;
-    create_private_dir(&outbox_dir)?;
-    let outbox = lettre::FileTransport::new(&outbox_dir);
+    let mut inbox = open_inbox(config)?;
+    let outbox = open_outbox(config)?;
     let sender = Sender {
         from: config
             .mail
@@ -55,122 +92,228 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         config.rules(),
         crate::worker::configured_reader(&config.limits),
     );
-    let stop = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let stop_tx = Arc::new(stop_tx);
     if !once {
-        let stop = stop.clone();
+        // Registered now, not when the task first runs: a signal in between would otherwise
+        // kill the process the default way.
+        let signals = {
+            let _entered = rt.enter();
+            Signals::register()?
+        };
+        let stop_tx = stop_tx.clone();
         rt.spawn(async move {
-            wait_for_signal().await;
-            stop.store(true, Ordering::SeqCst);
+            signals.wait().await;
+            let _ = stop_tx.send(true);
         });
     }
+    let mut services = Services {
+        rt: &rt,
+        store: &store,
+        parser: &parser,
+        config,
+        outbox: &outbox,
+        sender: &sender,
+        stop,
+    };
     tracing::info!(once, "datareq running");
-    let mut last_housekeeping = 0;
-    loop {
-        let round = round(&rt, &store, &parser, config, &mailbox, &outbox, &sender)?;
-        if round != Round::default() {
-            tracing::info!(
-                stored = round.stored,
-                not_stored = round.not_stored,
-                sent = round.sent,
-                "round"
-            );
-        }
-        if once {
-            eprintln!(
-                "stored {}, not stored {}, replies sent {}",
-                round.stored, round.not_stored, round.sent
-            );
-            break;
-        }
-        let now = crate::cli::now();
-        if now - last_housekeeping >= DAY {
-            rt.block_on(housekeeping(&store, config, now))?;
-            last_housekeeping = now;
-        }
-        let poll = Duration::from_secs(u64::from(config.mail.poll_seconds));
-        let stopped = rt.block_on(async {
-            let deadline = tokio::time::Instant::now() + poll;
-            while tokio::time::Instant::now() < deadline {
-                if stop.load(Ordering::SeqCst) {
-                    return true;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            stop.load(Ordering::SeqCst)
-        });
-        if stopped {
-            tracing::info!("stopping");
-            break;
-        }
-    }
+    let result = if once {
+        run_once(&services, &mut inbox)
+    } else {
+        run_until_stopped(&mut services, &mut inbox)
+    };
     rt.block_on(store.close());
+    result
+}
+
+fn run_once(services: &Services<'_>, inbox: &mut Inbox) -> anyhow::Result<ExitCode> {
+    let retry = Retry::Until(
+        Instant::now() + Duration::from_secs(u64::from(services.config.mail.send_retry_seconds)),
+    );
+    let mut tries = 0;
+    let round = loop {
+        match round(services, inbox, retry) {
+            Ok(round) => break round,
+            Err(DaemonError::Mailbox(e)) if tries + 1 < ONCE_TRIES => {
+                tries += 1;
+                tracing::warn!(error = %e, "mailbox error; trying again");
+                disconnect(inbox);
+                std::thread::sleep(backoff(tries));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    eprintln!(
+        "stored {}, not stored {}, replies sent {}",
+        round.stored, round.not_stored, round.sent
+    );
     Ok(ExitCode::SUCCESS)
 }
 
-/// One round: everything waiting in the mailbox, then the outbox.
-pub fn round(
-    rt: &tokio::runtime::Runtime,
-    store: &Store,
-    parser: &RequestParser,
-    config: &Config,
-    mailbox: &Maildir,
-    outbox: &lettre::FileTransport,
-    sender: &Sender,
-) -> anyhow::Result<Round> {
-    let mut done = Round::default();
-    let waiting: Vec<String> = mailbox
-        .waiting()?
-        .into_iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    pipeline::store_files(rt, store, parser, config, &waiting, |file, outcome| {
-        match outcome {
-            // Stored (or stored before): only now may it leave new/.
-            Ok(_) => match mailbox.processed(std::path::Path::new(file)) {
-                Ok(()) => done.stored += 1,
-                Err(e) => tracing::error!(error = %e, "cannot move a stored message to cur/"),
-            },
-            // Left in new/ for the next round; the reason names no content.
-            Err(reason) => {
-                done.not_stored += 1;
-                tracing::warn!(%reason, "a message was not stored");
-            }
-        }
-    })?;
+fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::Result<ExitCode> {
+    let mut last_housekeeping = 0;
+    let mut failures = 0u32;
+    let poll = Duration::from_secs(u64::from(services.config.mail.poll_seconds));
     loop {
-        let claimed = rt.block_on(store.claim_replies(
-            REPLIES_PER_ROUND,
-            REPLY_LEASE_SECONDS,
-            crate::cli::now(),
-        ))?;
-        if claimed.is_empty() {
-            break;
-        }
-        for reply in &claimed {
-            let message = match render(reply, sender, std::time::SystemTime::now()) {
-                Ok(m) => m,
-                Err(e) => {
-                    // Parked: it stays claimed until its lease ends, then is tried again.
-                    tracing::error!(reference = %reply.reference, error = %e, "reply not sent");
-                    continue;
+        let outcome = round(services, inbox, Retry::Later).and_then(|round| {
+            if round != Round::default() {
+                tracing::info!(
+                    stored = round.stored,
+                    not_stored = round.not_stored,
+                    sent = round.sent,
+                    "round"
+                );
+            }
+            if services.stopping() {
+                return Ok(Woken::Stopped);
+            }
+            let now = crate::cli::now();
+            if now - last_housekeeping >= DAY {
+                services
+                    .rt
+                    .block_on(housekeeping(services.store, services.config, now))?;
+                last_housekeeping = now;
+            }
+            wait_for_mail(services, inbox, poll)
+        });
+        match outcome {
+            Ok(Woken::Stopped) => break,
+            Ok(_) => failures = 0,
+            Err(DaemonError::Mailbox(e)) => {
+                failures = failures.saturating_add(1);
+                let pause = backoff(failures);
+                tracing::warn!(error = %e, pause_ms = pause.as_millis() as u64, "mailbox error; reconnecting");
+                disconnect(inbox);
+                let mut stop = services.stop.clone();
+                let stopped = services.rt.block_on(async {
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => false,
+                        _ = stop.wait_for(|s| *s) => true,
+                    }
+                });
+                if stopped {
+                    break;
                 }
-            };
-            outbox
-                .send(&message)
-                .map_err(|e| anyhow::anyhow!("outbox: {e}"))?;
-            rt.block_on(store.mark_sent(reply, crate::cli::now()))?;
-            tracing::info!(reference = %reply.reference, kind = %reply.kind, "reply sent");
-            done.sent += 1;
-        }
-        if claimed.len() < REPLIES_PER_ROUND as usize {
-            break;
+            }
+            Err(e) => return Err(e.into()),
         }
     }
-    Ok(done)
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One round: everything waiting in the mailbox (replies sent after each step), then the
+/// rest of the outbox.
+pub fn round(
+    services: &Services<'_>,
+    inbox: &mut Inbox,
+    retry: Retry,
+) -> Result<Round, DaemonError> {
+    let mut sent = 0;
+    let taken = take_in(services, inbox, || {
+        sent += send_due(services, retry)?;
+        Ok(())
+    })?;
+    sent += send_due(services, retry)?;
+    Ok(Round {
+        stored: taken.stored,
+        not_stored: taken.not_stored,
+        sent,
+    })
+}
+
+fn wait_for_mail(
+    services: &Services<'_>,
+    inbox: &mut Inbox,
+    poll: Duration,
+) -> Result<Woken, DaemonError> {
+    let mut stop = services.stop.clone();
+    match inbox {
+        Inbox::Imap(imap) => services
+            .rt
+            .block_on(imap.wait(poll, IDLE_RENEW, &mut stop))
+            .map_err(DaemonError::Mailbox),
+        Inbox::Maildir(_) => Ok(services.rt.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => Woken::Timeout,
+                _ = stop.wait_for(|s| *s) => Woken::Stopped,
+            }
+        })),
+    }
+}
+
+fn disconnect(inbox: &mut Inbox) {
+    if let Inbox::Imap(imap) = inbox {
+        imap.disconnect();
+    }
+}
+
+/// The pause before reconnection `attempt` (1-based): doubling from the first pause up to the
+/// last, less up to a quarter at random, so that many daemons do not reconnect in step.
+fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF_FIRST
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_LAST);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = base.mul_f64(f64::from(nanos % 1000) / 4000.0);
+    base - jitter
+}
+
+fn open_inbox(config: &Config) -> anyhow::Result<Inbox> {
+    let location = MailboxLocation::parse(&config.mail.mailbox_url())
+        .context(crate::config::MAILBOX_URL_ENV)?;
+    Ok(match location {
+        MailboxLocation::Maildir(path) => Inbox::Maildir(Maildir::open(path)?),
+        MailboxLocation::Imap { server, folder } => {
+            let server = with_password(server, config.mail.imap_password_file.as_deref())?;
+            let after_store = if config.mail.delete_processed {
+                AfterStore::Delete
+            } else {
+                AfterStore::MoveTo(config.mail.processed_folder.clone())
+            };
+            Inbox::Imap(Box::new(ImapInbox::new(
+                server,
+                folder,
+                after_store,
+                crate::mail::tls::client_config()?,
+            )))
+        }
+    })
+}
+
+fn open_outbox(config: &Config) -> anyhow::Result<Outbox> {
+    let location = OutboxLocation::parse(&config.mail.outbox_url())
+        .context(crate::config::OUTBOX_URL_ENV)?;
+    Ok(match location {
+        OutboxLocation::Folder(dir) => {
+            crate::private_fs::create_dir_all(&dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
+            Outbox::Folder(lettre::FileTransport::new(&dir))
+        }
+        OutboxLocation::Smtp(server) => {
+            let server = with_password(server, config.mail.smtp_password_file.as_deref())?;
+            Outbox::Smtp(crate::mail::smtp::transport(&server).map_err(DaemonError::Outbox)?)
+        }
+    })
+}
+
+/// The server with its password read from `file` (first line), unless the URL carried one.
+fn with_password(mut server: Server, file: Option<&std::path::Path>) -> anyhow::Result<Server> {
+    if server.password.is_none() {
+        if let Some(file) = file {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("{}: cannot read the password file", file.display()))?;
+            server.password = Some(text.lines().next().unwrap_or_default().to_string());
+        }
+    }
+    Ok(server)
 }
 
 /// The daily housekeeping: expiry, retention, and the audit chain's head into the log.
-async fn housekeeping(store: &Store, config: &Config, now: i64) -> anyhow::Result<()> {
+async fn housekeeping(store: &Store, config: &Config, now: i64) -> Result<(), StoreError> {
     let expired = store
         .expire_incomplete(now, config.request.expire_after_days, false)
         .await?;
@@ -188,30 +331,40 @@ async fn housekeeping(store: &Store, config: &Config, now: i64) -> anyhow::Resul
     Ok(())
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+/// SIGTERM and SIGINT, which stop the daemon.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
         }
     }
 }
 
-/// The path of a `scheme:PATH` location.
-fn location(url: &str, scheme: &str) -> anyhow::Result<PathBuf> {
-    url.strip_prefix(scheme)
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .with_context(|| format!("expected a {scheme}PATH location"))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
-    crate::private_fs::create_dir_all(dir)
-        .with_context(|| format!("{}: cannot create", dir.display()))
+    #[test]
+    fn backoff_grows_to_a_cap_with_jitter() {
+        assert!(backoff(1) <= BACKOFF_FIRST && backoff(1) >= BACKOFF_FIRST * 3 / 4);
+        assert!(backoff(3) >= Duration::from_secs(3) && backoff(3) <= Duration::from_secs(4));
+        for attempt in [7, 30, u32::MAX] {
+            assert!(backoff(attempt) <= BACKOFF_LAST);
+            assert!(backoff(attempt) >= BACKOFF_LAST * 3 / 4);
+        }
+    }
 }

@@ -3,29 +3,54 @@
 //! commits, the next is prepared. A file's outcome is reported only after its batch committed,
 //! so nothing is acknowledged (moved, answered) that is not stored.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::config::Config;
 use crate::request::RequestParser;
-use crate::store::{Incoming, IngestOutcome, PreparedMessage, Store};
+use crate::store::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage, Store};
+
+/// A message waiting to be stored: a file (a Maildir entry, a file given to `ingest`) or a
+/// message fetched from IMAP.
+pub trait Pending: Sync {
+    /// Its bytes, at most `max_bytes + 1` of them (more tells the parser it is too large).
+    fn read(&self, max_bytes: usize) -> Result<Cow<'_, [u8]>, String>;
+    /// Where it sits in an IMAP mailbox.
+    fn position(&self) -> Option<&MailboxPosition> {
+        None
+    }
+    /// Only the header block is here: the whole message was over the size limit.
+    fn headers_only(&self) -> bool {
+        false
+    }
+}
+
+/// A file path.
+impl Pending for String {
+    fn read(&self, max_bytes: usize) -> Result<Cow<'_, [u8]>, String> {
+        crate::cli::parse::read_limited(Path::new(self), max_bytes)
+            .map(Cow::Owned)
+            .map_err(|e| format!("cannot read: {}", crate::cli::parse::io_reason(&e)))
+    }
+}
 
 /// Messages per transaction: large enough to amortise the commit's fsync, small enough that a
 /// failed batch costs little to redo.
 pub const BATCH: usize = 256;
 
-/// Stores `files`, calling `each` with every file's outcome (or why it was not stored) in
+/// Stores `files`, calling `each` with every message's outcome (or why it was not stored) in
 /// order, after its batch committed. A database error ends the run: what committed stays.
-pub fn store_files(
+pub fn store_messages<P: Pending>(
     rt: &tokio::runtime::Runtime,
     store: &Store,
     parser: &RequestParser,
     config: &Config,
-    files: &[String],
-    mut each: impl FnMut(&str, Result<IngestOutcome, String>),
-) -> anyhow::Result<()> {
+    files: &[P],
+    mut each: impl FnMut(&P, Result<IngestOutcome, String>),
+) -> Result<(), crate::store::StoreError> {
     let year = crate::cli::current_year();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|scope| -> anyhow::Result<()> {
+    std::thread::scope(|scope| -> Result<(), crate::store::StoreError> {
         let mut chunks = files.chunks(BATCH);
         let mut prepared = chunks
             .next()
@@ -53,12 +78,8 @@ pub fn store_files(
                 each(file, Ok(outcome));
             }
             prepared = match next {
-                Some((c, handle)) => Some((
-                    c,
-                    handle
-                        .join()
-                        .map_err(|_| anyhow::anyhow!("internal error while parsing"))?,
-                )),
+                // prepare_all catches its threads' panics; one here is a bug worth a crash.
+                Some((c, handle)) => Some((c, handle.join().expect("preparing a batch panicked"))),
                 None => None,
             };
         }
@@ -68,11 +89,11 @@ pub fn store_files(
 
 /// Reads, parses and seals `files` on `threads` threads, in order. A file that cannot be read
 /// or sealed is an error by reason (never by content).
-fn prepare_all(
+fn prepare_all<P: Pending>(
     store: &Store,
     parser: &RequestParser,
     config: &Config,
-    files: &[String],
+    files: &[P],
     year: i32,
     threads: usize,
 ) -> Vec<Result<PreparedMessage, String>> {
@@ -103,21 +124,22 @@ fn prepare_all(
     })
 }
 
-fn prepare_one(
+fn prepare_one<P: Pending>(
     store: &Store,
     parser: &RequestParser,
     config: &Config,
-    file: &str,
+    message: &P,
     year: i32,
 ) -> Result<PreparedMessage, String> {
-    let raw = crate::cli::parse::read_limited(Path::new(file), config.limits.max_message_bytes)
-        .map_err(|e| format!("cannot read: {}", crate::cli::parse::io_reason(&e)))?;
+    let max = config.limits.max_message_bytes;
+    let raw = message.read(max)?;
     let incoming = Incoming {
         raw: &raw,
-        position: None,
+        position: message.position(),
     };
+    let max = if message.headers_only() { 0 } else { max };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        store.prepare(parser, incoming, year)
+        store.prepare_within(parser, incoming, year, max)
     }))
     .map_err(|_| "internal error while parsing; not stored".to_string())?
     .map_err(|e| format!("not stored: {e}"))

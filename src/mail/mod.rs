@@ -1,9 +1,13 @@
-//! Mail adapters: where requests come from (a Maildir, later IMAP) and how replies leave (a
-//! folder of .eml files through lettre's file transport, later SMTP).
+//! Mail adapters: where requests come from (a Maildir, an IMAP folder) and how replies leave
+//! (a folder of .eml files through lettre's file transport, or SMTP).
 
+pub mod imap;
+pub mod location;
 pub mod maildir;
 pub mod reply;
+pub mod smtp;
 pub mod templates;
+pub mod tls;
 
 use std::path::PathBuf;
 
@@ -25,4 +29,13 @@ pub enum MailError {
     Transport(String),
     #[error("mail location: {0}")]
     Url(String),
+    #[error("{0}")]
+    Connect(String),
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The server's answer to the login, never the credentials.
+    #[error("IMAP login refused: {0}")]
+    Login(String),
+    #[error("IMAP: {0}")]
+    Imap(String),
 }

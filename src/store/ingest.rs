@@ -93,7 +93,24 @@ impl Store {
         incoming: Incoming<'_>,
         current_year: i32,
     ) -> Result<PreparedMessage, StoreError> {
-        let view = read_message(incoming.raw, parser.rules().max_message_bytes);
+        self.prepare_within(
+            parser,
+            incoming,
+            current_year,
+            parser.rules().max_message_bytes,
+        )
+    }
+
+    /// As [`Store::prepare`], with the size limit given: 0 for a message of which only the
+    /// header block was fetched, because the whole was over the limit (`too_large`).
+    pub fn prepare_within(
+        &self,
+        parser: &RequestParser,
+        incoming: Incoming<'_>,
+        current_year: i32,
+        max_message_bytes: usize,
+    ) -> Result<PreparedMessage, StoreError> {
+        let view = read_message(incoming.raw, max_message_bytes);
         let parsed = parser.parse_view(&view, current_year);
         let digest = Sha256::digest(incoming.raw);
         let content_key = self.hasher.hash(

@@ -19,6 +19,8 @@ pub struct ClaimedReply {
     /// Our Message-ID's local part (the mail layer adds `@domain`).
     pub message_id: String,
     pub content: ReplyContent,
+    /// Failed hand-overs so far.
+    pub attempts: i64,
 }
 
 impl Store {
@@ -32,17 +34,17 @@ impl Store {
         let query = match self.backend {
             Backend::Postgres => {
                 "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
-                 SELECT id FROM outbox WHERE sent_at IS NULL AND sealed_reply IS NOT NULL \
+                 SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sealed_reply IS NOT NULL \
                  AND (claimed_until IS NULL OR claimed_until < $2) \
                  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, request_id, kind, message_id, sealed_reply"
+                 RETURNING id, request_id, kind, message_id, sealed_reply, CAST(attempts AS BIGINT)"
             }
             Backend::Sqlite => {
                 "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
-                 SELECT id FROM outbox WHERE sent_at IS NULL AND sealed_reply IS NOT NULL \
+                 SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sealed_reply IS NOT NULL \
                  AND (claimed_until IS NULL OR claimed_until < $2) \
                  ORDER BY id LIMIT $3) \
-                 RETURNING id, request_id, kind, message_id, sealed_reply"
+                 RETURNING id, request_id, kind, message_id, sealed_reply, CAST(attempts AS BIGINT)"
             }
         };
         let mut tx = self.begin_write().await?;
@@ -67,6 +69,7 @@ impl Store {
                 kind: row.try_get(2)?,
                 message_id: row.try_get(3)?,
                 content: self.sealer.open_json(&sealed)?,
+                attempts: row.try_get(5)?,
             });
         }
         tx.commit().await?;
@@ -101,5 +104,77 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Records a transient failure: the reply stays claimed until `retry_at`, then is tried
+    /// again.
+    pub async fn retry_later(
+        &self,
+        reply: &ClaimedReply,
+        reason: &str,
+        retry_at: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, claimed_until = $1, failure = $2 \
+             WHERE id = $3 AND sent_at IS NULL",
+        )
+        .bind(retry_at)
+        .bind(reason)
+        .bind(reply.outbox_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Parks a reply that cannot be delivered (a permanent failure) for the clerks; it is not
+    /// tried again.
+    pub async fn park_reply(
+        &self,
+        reply: &ClaimedReply,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        lock_chain(&mut tx).await?;
+        let updated = sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, failure = $2, \
+             claimed_until = NULL WHERE id = $3 AND sent_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(reply.outbox_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            let detail = format!("kind={} failure={reason}", reply.kind);
+            append(
+                &mut tx,
+                &self.hasher,
+                now,
+                &Actor::Daemon,
+                "reply_failed",
+                Some(&reply.reference),
+                &detail,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replies parked after a permanent failure: (reference, kind, failure), oldest first.
+    pub async fn parked_replies(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.reference, o.kind, COALESCE(o.failure, '') FROM outbox o \
+             JOIN requests r ON r.id = o.request_id WHERE o.failed_at IS NOT NULL ORDER BY o.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
     }
 }

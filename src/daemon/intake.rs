@@ -1,0 +1,227 @@
+//! One look at the mailbox: everything waiting is stored in batches, and each stored message
+//! leaves the mailbox only after its batch committed. A message that cannot be stored stays
+//! where it is (and is passed over until the next connection), so it holds up nothing else.
+
+use std::borrow::Cow;
+
+use super::pipeline::{self, Pending};
+use super::{DaemonError, Services};
+use crate::mail::imap::{Fetched, ImapInbox, Waiting};
+use crate::mail::maildir::Maildir;
+use crate::store::MailboxPosition;
+
+/// Where requests arrive.
+pub enum Inbox {
+    Maildir(Maildir),
+    Imap(Box<ImapInbox>),
+}
+
+/// Messages per IMAP fetch, and the bytes one fetch may bring at most: enough to keep the
+/// pipeline busy, little enough to bound memory.
+const FETCH_MESSAGES: usize = pipeline::BATCH;
+const FETCH_BYTES: u64 = 64 * 1024 * 1024;
+/// Maildir files per step between looks at the stop flag.
+const MAILDIR_STEP: usize = pipeline::BATCH * 4;
+
+/// What a look at the mailbox did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Intake {
+    pub stored: usize,
+    pub not_stored: usize,
+}
+
+/// Stores what waits, in steps; after each step `between` runs (the sender), and a stop
+/// request ends the look after the step in flight.
+pub fn take_in(
+    services: &Services<'_>,
+    inbox: &mut Inbox,
+    mut between: impl FnMut() -> Result<(), DaemonError>,
+) -> Result<Intake, DaemonError> {
+    let mut done = Intake::default();
+    match inbox {
+        Inbox::Maildir(maildir) => {
+            let waiting: Vec<String> = maildir
+                .waiting()
+                .map_err(DaemonError::Mailbox)?
+                .into_iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            for step in waiting.chunks(MAILDIR_STEP) {
+                services.store_step(step, &mut done, |file: &String| {
+                    maildir
+                        .processed(std::path::Path::new(file))
+                        .map_err(DaemonError::Mailbox)
+                })?;
+                between()?;
+                if services.stopping() {
+                    break;
+                }
+            }
+        }
+        Inbox::Imap(imap) => {
+            let max = services.config.limits.max_message_bytes;
+            let waiting = services
+                .rt
+                .block_on(imap.waiting())
+                .map_err(DaemonError::Mailbox)?;
+            for step in fetch_steps(&waiting, max) {
+                let fetched = services
+                    .rt
+                    .block_on(imap.fetch(step, max))
+                    .map_err(DaemonError::Mailbox)?;
+                let mailbox = imap.folder().to_string();
+                let uid_validity = imap.uid_validity().unwrap_or(0);
+                let messages: Vec<FetchedMessage> = fetched
+                    .into_iter()
+                    .map(|fetched| FetchedMessage {
+                        position: MailboxPosition {
+                            mailbox: mailbox.clone(),
+                            uid_validity,
+                            uid: fetched.uid,
+                        },
+                        fetched,
+                    })
+                    .collect();
+                let mut stored_uids = Vec::with_capacity(messages.len());
+                let mut failed_uids = Vec::new();
+                services.store_outcomes(&messages, &mut done, |m, ok| {
+                    if ok {
+                        stored_uids.push(m.fetched.uid);
+                    } else {
+                        failed_uids.push(m.fetched.uid);
+                    }
+                })?;
+                for uid in failed_uids {
+                    imap.skip(uid);
+                }
+                services
+                    .rt
+                    .block_on(imap.processed(&stored_uids))
+                    .map_err(DaemonError::Mailbox)?;
+                between()?;
+                if services.stopping() {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Splits the waiting messages into fetches of bounded count and size (a message over the
+/// limit counts only its header block, which is all that is fetched of it).
+fn fetch_steps(waiting: &[Waiting], max_bytes: usize) -> Vec<&[Waiting]> {
+    let mut steps = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0u64;
+    for (i, w) in waiting.iter().enumerate() {
+        let size = if w.size as usize > max_bytes {
+            0
+        } else {
+            u64::from(w.size)
+        };
+        if i > start && (i - start >= FETCH_MESSAGES || bytes + size > FETCH_BYTES) {
+            steps.push(&waiting[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < waiting.len() {
+        steps.push(&waiting[start..]);
+    }
+    steps
+}
+
+struct FetchedMessage {
+    fetched: Fetched,
+    position: MailboxPosition,
+}
+
+impl Pending for FetchedMessage {
+    fn read(&self, _max_bytes: usize) -> Result<Cow<'_, [u8]>, String> {
+        Ok(Cow::Borrowed(&self.fetched.raw))
+    }
+
+    fn position(&self) -> Option<&MailboxPosition> {
+        Some(&self.position)
+    }
+
+    fn headers_only(&self) -> bool {
+        self.fetched.headers_only
+    }
+}
+
+impl Services<'_> {
+    /// Stores `messages`, handing each to `processed` once its batch committed.
+    fn store_step<P: Pending>(
+        &self,
+        messages: &[P],
+        done: &mut Intake,
+        mut processed: impl FnMut(&P) -> Result<(), DaemonError>,
+    ) -> Result<(), DaemonError> {
+        self.store_outcomes(messages, done, |m, stored| {
+            if stored {
+                if let Err(e) = processed(m) {
+                    tracing::error!(error = %e, "cannot move a stored message out of the inbox");
+                }
+            }
+        })
+    }
+
+    /// Stores `messages`, telling `each` whether each one was stored.
+    fn store_outcomes<P: Pending>(
+        &self,
+        messages: &[P],
+        done: &mut Intake,
+        mut each: impl FnMut(&P, bool),
+    ) -> Result<(), DaemonError> {
+        pipeline::store_messages(
+            self.rt,
+            self.store,
+            self.parser,
+            self.config,
+            messages,
+            |m, outcome| match outcome {
+                Ok(_) => {
+                    done.stored += 1;
+                    each(m, true);
+                }
+                // Left where it is; the reason names no content.
+                Err(reason) => {
+                    done.not_stored += 1;
+                    tracing::warn!(%reason, "a message was not stored");
+                    each(m, false);
+                }
+            },
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_steps_bound_count_and_bytes() {
+        let waiting: Vec<Waiting> = (1..=600)
+            .map(|uid| Waiting {
+                uid,
+                size: if uid == 10 { 1_000_000_000 } else { 1000 },
+            })
+            .collect();
+        let steps = fetch_steps(&waiting, 25 * 1024 * 1024);
+        assert_eq!(steps.iter().map(|s| s.len()).sum::<usize>(), 600);
+        assert!(steps.iter().all(|s| s.len() <= FETCH_MESSAGES));
+        let big: Vec<Waiting> = (1..=10)
+            .map(|uid| Waiting {
+                uid,
+                size: 20 * 1024 * 1024,
+            })
+            .collect();
+        let steps = fetch_steps(&big, 25 * 1024 * 1024);
+        assert!(steps.len() >= 4, "{}", steps.len());
+        assert!(fetch_steps(&[], 1).is_empty());
+    }
+}

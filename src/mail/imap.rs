@@ -1,0 +1,522 @@
+//! IMAP intake (async-imap over tokio, TLS by rustls). Each look at the mailbox lists what
+//! waits with its size first, so a message over the size limit is never downloaded (only its
+//! header block is, and it becomes a request for review); bodies are fetched with
+//! `BODY.PEEK[]` so nothing is marked seen before it is stored; after the store has
+//! committed, messages are moved to the processed folder (MOVE, or COPY + `\Deleted` +
+//! EXPUNGE) or deleted. A crash in between fetches them again and the store's idempotency
+//! absorbs it. UIDVALIDITY is tracked: when it changes, every message is simply read again.
+
+use std::collections::HashSet;
+use std::net::ToSocketAddrs;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_imap::{Client, Session};
+use futures_util::TryStreamExt;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::location::{Security, Server};
+use super::MailError;
+
+/// What the inbox does with a message once it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterStore {
+    MoveTo(String),
+    Delete,
+}
+
+/// A message waiting in the mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub uid: u32,
+    pub size: u32,
+}
+
+/// A fetched message: the whole of it, or only its header block when it is over the limit.
+#[derive(Debug)]
+pub struct Fetched {
+    pub uid: u32,
+    pub raw: Vec<u8>,
+    pub headers_only: bool,
+}
+
+/// Why the wait for new mail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woken {
+    NewMail,
+    Timeout,
+    Stopped,
+}
+
+pub struct ImapInbox {
+    server: Server,
+    folder: String,
+    after_store: AfterStore,
+    tls: Arc<rustls::ClientConfig>,
+    session: Option<Session<Conn>>,
+    uid_validity: Option<u32>,
+    capabilities: Capabilities,
+    /// UIDs that could not be stored this connection; retried on the next connection, so one
+    /// poison message does not hold up the others.
+    skipped: HashSet<u32>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Capabilities {
+    idle: bool,
+    r#move: bool,
+    uidplus: bool,
+}
+
+impl ImapInbox {
+    pub fn new(
+        server: Server,
+        folder: String,
+        after_store: AfterStore,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> ImapInbox {
+        ImapInbox {
+            server,
+            folder,
+            after_store,
+            tls,
+            session: None,
+            uid_validity: None,
+            capabilities: Capabilities::default(),
+            skipped: HashSet::new(),
+        }
+    }
+
+    /// The mailbox name, for the store's position keys.
+    pub fn folder(&self) -> &str {
+        &self.folder
+    }
+
+    pub fn uid_validity(&self) -> Option<u32> {
+        self.uid_validity
+    }
+
+    /// Drops the connection (after an error); the next call connects again.
+    pub fn disconnect(&mut self) {
+        self.session = None;
+    }
+
+    /// Remembers that a message could not be stored, so this connection passes over it.
+    pub fn skip(&mut self, uid: u32) {
+        self.skipped.insert(uid);
+    }
+
+    /// The messages waiting, oldest UID first.
+    pub async fn waiting(&mut self) -> Result<Vec<Waiting>, MailError> {
+        let session = self.session().await?;
+        let mut waiting: Vec<Waiting> = session
+            .uid_fetch("1:*", "(UID RFC822.SIZE FLAGS)")
+            .await
+            .map_err(imap_error)?
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(imap_error)?
+            .into_iter()
+            .filter(|f| {
+                !f.flags()
+                    .any(|flag| matches!(flag, async_imap::types::Flag::Deleted))
+            })
+            .filter_map(|f| {
+                Some(Waiting {
+                    uid: f.uid?,
+                    size: f.size.unwrap_or(0),
+                })
+            })
+            .collect();
+        // "1:*" always names the last message, even one already listed (RFC 3501 6.4.8).
+        waiting.sort_by_key(|w| w.uid);
+        waiting.dedup_by_key(|w| w.uid);
+        waiting.retain(|w| !self.skipped.contains(&w.uid));
+        Ok(waiting)
+    }
+
+    /// Fetches `messages`: whole when at most `max_bytes`, else the header block only.
+    pub async fn fetch(
+        &mut self,
+        messages: &[Waiting],
+        max_bytes: usize,
+    ) -> Result<Vec<Fetched>, MailError> {
+        let (small, large): (Vec<_>, Vec<_>) = messages
+            .iter()
+            .partition(|w| w.size as usize <= max_bytes);
+        let mut fetched = Vec::with_capacity(messages.len());
+        let session = self.session().await?;
+        for (uids, headers_only) in [(small, false), (large, true)] {
+            if uids.is_empty() {
+                continue;
+            }
+            let set = uid_set(uids.iter().map(|w: &&Waiting| w.uid));
+            let query = if headers_only {
+                "(UID BODY.PEEK[HEADER])"
+            } else {
+                "(UID BODY.PEEK[])"
+            };
+            let mut stream = session.uid_fetch(&set, query).await.map_err(imap_error)?;
+            while let Some(f) = stream.try_next().await.map_err(imap_error)? {
+                let Some(uid) = f.uid else { continue };
+                let raw = if headers_only { f.header() } else { f.body() };
+                if let Some(raw) = raw {
+                    fetched.push(Fetched {
+                        uid,
+                        raw: raw.to_vec(),
+                        headers_only,
+                    });
+                }
+            }
+        }
+        fetched.sort_by_key(|f| f.uid);
+        Ok(fetched)
+    }
+
+    /// Moves (or deletes) stored messages out of the mailbox.
+    pub async fn processed(&mut self, uids: &[u32]) -> Result<(), MailError> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let set = uid_set(uids.iter().copied());
+        let caps = self.capabilities;
+        let after = self.after_store.clone();
+        let session = self.session().await?;
+        match after {
+            AfterStore::MoveTo(target) if caps.r#move => {
+                session.uid_mv(&set, &target).await.map_err(imap_error)?;
+            }
+            AfterStore::MoveTo(target) => {
+                session.uid_copy(&set, &target).await.map_err(imap_error)?;
+                delete(session, &set, caps.uidplus).await?;
+            }
+            AfterStore::Delete => delete(session, &set, caps.uidplus).await?,
+        }
+        Ok(())
+    }
+
+    /// Waits for new mail: IDLE when the server has it (renewed every `renew`, well before
+    /// servers end it at 30 minutes), else a plain sleep of `poll`. Returns early when `stop`
+    /// turns true.
+    pub async fn wait(
+        &mut self,
+        poll: Duration,
+        renew: Duration,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Woken, MailError> {
+        self.session().await?;
+        if !self.capabilities.idle {
+            return Ok(sleep_or_stop(poll, stop).await);
+        }
+        let session = self.session.take().expect("connected above");
+        let mut idle = session.idle();
+        idle.init().await.map_err(imap_error)?;
+        let (woken, result) = {
+            let (wait, interrupt) = idle.wait_with_timeout(renew);
+            tokio::pin!(wait);
+            let mut interrupt = Some(interrupt);
+            let mut stopped = false;
+            let result = loop {
+                tokio::select! {
+                    r = &mut wait => break r,
+                    _ = stop.wait_for(|s| *s), if interrupt.is_some() => {
+                        // Dropping the stop source ends the wait at once.
+                        interrupt = None;
+                        stopped = true;
+                    }
+                }
+            };
+            let woken = match &result {
+                _ if stopped => Woken::Stopped,
+                Ok(async_imap::extensions::idle::IdleResponse::NewData(_)) => Woken::NewMail,
+                Ok(async_imap::extensions::idle::IdleResponse::Timeout) => Woken::Timeout,
+                Ok(async_imap::extensions::idle::IdleResponse::ManualInterrupt) => {
+                    Woken::Stopped
+                }
+                Err(_) => Woken::Timeout,
+            };
+            (woken, result.map(|_| ()))
+        };
+        result.map_err(imap_error)?;
+        self.session = Some(idle.done().await.map_err(imap_error)?);
+        Ok(woken)
+    }
+
+    /// The selected session, connecting and selecting first when needed.
+    async fn session(&mut self) -> Result<&mut Session<Conn>, MailError> {
+        if self.session.is_none() {
+            let (mut session, capabilities) = connect(&self.server, &self.tls).await?;
+            ensure_folder(&mut session, &self.after_store).await?;
+            let selected = session.select(&self.folder).await.map_err(imap_error)?;
+            let validity = selected.uid_validity.unwrap_or(0);
+            if self.uid_validity.is_some_and(|old| old != validity) {
+                // Every UID is new: the mailbox is read again from the start, and the store's
+                // content keys recognise what was already stored.
+                tracing::warn!("the mailbox's UIDVALIDITY changed; reading it again");
+            }
+            if self.uid_validity != Some(validity) {
+                self.skipped.clear();
+            }
+            self.uid_validity = Some(validity);
+            self.capabilities = capabilities;
+            self.session = Some(session);
+        }
+        Ok(self.session.as_mut().expect("set above"))
+    }
+}
+
+async fn sleep_or_stop(poll: Duration, stop: &mut tokio::sync::watch::Receiver<bool>) -> Woken {
+    tokio::select! {
+        _ = tokio::time::sleep(poll) => Woken::Timeout,
+        _ = stop.wait_for(|s| *s) => Woken::Stopped,
+    }
+}
+
+async fn delete(session: &mut Session<Conn>, set: &str, uidplus: bool) -> Result<(), MailError> {
+    session
+        .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
+        .await
+        .map_err(imap_error)?
+        .try_collect::<Vec<_>>()
+        .await
+        .map_err(imap_error)?;
+    if uidplus {
+        session
+            .uid_expunge(set)
+            .await
+            .map_err(imap_error)?
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(imap_error)?;
+    } else {
+        session
+            .expunge()
+            .await
+            .map_err(imap_error)?
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(imap_error)?;
+    }
+    Ok(())
+}
+
+/// Creates the processed folder when missing.
+async fn ensure_folder(
+    session: &mut Session<Conn>,
+    after_store: &AfterStore,
+) -> Result<(), MailError> {
+    let AfterStore::MoveTo(folder) = after_store else {
+        return Ok(());
+    };
+    let exists = !session
+        .list(None, Some(folder))
+        .await
+        .map_err(imap_error)?
+        .try_collect::<Vec<_>>()
+        .await
+        .map_err(imap_error)?
+        .is_empty();
+    if !exists {
+        session.create(folder).await.map_err(imap_error)?;
+        tracing::info!("created the processed-mail folder");
+    }
+    Ok(())
+}
+
+async fn connect(
+    server: &Server,
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<(Session<Conn>, Capabilities), MailError> {
+    let addr = (server.host.as_str(), server.port)
+        .to_socket_addrs()
+        .map_err(|e| MailError::Connect(format!("cannot resolve the IMAP host: {e}")))?
+        .next()
+        .ok_or_else(|| MailError::Connect("the IMAP host has no address".into()))?;
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
+        .await
+        .map_err(|_| MailError::Connect("connecting to the IMAP server timed out".into()))?
+        .map_err(|e| MailError::Connect(format!("cannot connect to the IMAP server: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+    let client = match server.security {
+        Security::Implicit => {
+            let mut client = Client::new(Conn::Tls(Box::new(
+                start_tls(tcp, &server.host, tls).await?,
+            )));
+            greeting(&mut client).await?;
+            client
+        }
+        Security::StartTlsRequired | Security::StartTlsIfOffered => {
+            let mut client = Client::new(Conn::Plain(tcp));
+            greeting(&mut client).await?;
+            match client.run_command_and_check_ok("STARTTLS", None).await {
+                Ok(()) => {
+                    let Conn::Plain(tcp) = client.into_inner() else {
+                        unreachable!("plain until now")
+                    };
+                    Client::new(Conn::Tls(Box::new(
+                        start_tls(tcp, &server.host, tls).await?,
+                    )))
+                }
+                Err(async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_))
+                    if server.security == Security::StartTlsIfOffered =>
+                {
+                    client
+                }
+                Err(_) if server.security == Security::StartTlsRequired => {
+                    return Err(MailError::Tls(
+                        "the IMAP server does not offer STARTTLS, and it is not on loopback".into(),
+                    ))
+                }
+                Err(e) => return Err(imap_error(e)),
+            }
+        }
+    };
+    let user = server.user.as_deref().unwrap_or_default();
+    let password = server.password.as_deref().unwrap_or_default();
+    let mut session = client
+        .login(user, password)
+        .await
+        .map_err(|(e, _)| MailError::Login(safe_text(&e)))?;
+    let caps = session.capabilities().await.map_err(imap_error)?;
+    let capabilities = Capabilities {
+        idle: caps.has_str("IDLE"),
+        r#move: caps.has_str("MOVE"),
+        uidplus: caps.has_str("UIDPLUS"),
+    };
+    Ok((session, capabilities))
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn greeting(client: &mut Client<Conn>) -> Result<(), MailError> {
+    match client.read_response().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(MailError::Connect(
+            "the IMAP server closed the connection".into(),
+        )),
+        Err(e) => Err(MailError::Connect(format!("no IMAP greeting: {e}"))),
+    }
+}
+
+async fn start_tls(
+    tcp: TcpStream,
+    host: &str,
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailError> {
+    let name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|_| MailError::Tls("the host is not a valid server name".into()))?;
+    tokio_rustls::TlsConnector::from(tls.clone())
+        .connect(name, tcp)
+        .await
+        .map_err(|e| MailError::Tls(e.to_string()))
+}
+
+/// An IMAP error as text that holds no message content: parse errors carry raw response
+/// bytes (which may be a message), so only their kind is kept.
+fn imap_error(e: async_imap::error::Error) -> MailError {
+    MailError::Imap(safe_text(&e))
+}
+
+fn safe_text(e: &async_imap::error::Error) -> String {
+    use async_imap::error::Error;
+    match e {
+        Error::Io(io) => format!("i/o: {}", io.kind()),
+        Error::ConnectionLost => "connection lost".into(),
+        Error::Parse(_) => "unparseable server response".into(),
+        Error::Validate(_) => "a name the server cannot take".into(),
+        Error::Bad(text) | Error::No(text) => {
+            let text: String = text.chars().take(120).collect();
+            format!("server said: {text}")
+        }
+        _ => "IMAP error".into(),
+    }
+}
+
+/// `1:3,5,7:9`: a compact UID set.
+pub fn uid_set(uids: impl IntoIterator<Item = u32>) -> String {
+    let mut uids: Vec<u32> = uids.into_iter().collect();
+    uids.sort_unstable();
+    uids.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        let mut end = start;
+        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
+            i += 1;
+            end = uids[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The connection: plaintext (loopback only, before STARTTLS) or TLS.
+#[derive(Debug)]
+pub enum Conn {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn uid_sets_are_compact_ranges() {
+        assert_eq!(uid_set([5, 1, 2, 3, 9, 7, 8, 3]), "1:3,5,7:9");
+        assert_eq!(uid_set([42]), "42");
+        assert_eq!(uid_set([]), "");
+    }
+}
