@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: RequestsCommand,
     },
+    /// The replies not yet sent: list them, or make the deferred ones due now.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// Bring the database schema up to date.
     Migrate,
     /// Delete the personal data of requests closed longer ago than store.retention_days.
@@ -137,6 +142,18 @@ enum RequestsCommand {
 }
 
 #[derive(Subcommand)]
+enum OutboxCommand {
+    /// Unsent replies: due, sending, deferred (with the last failure's code) or parked.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make the deferred replies due now (after the mail server is fixed).
+    Flush,
+}
+
+#[derive(Subcommand)]
 enum KeysCommand {
     /// Write a new storage key (and the HMAC secret if missing), mode 0600. Running it again
     /// rotates: new data uses the newest key, old data stays readable.
@@ -189,6 +206,7 @@ fn main() -> ExitCode {
                 .add_directive("lopdf=off".parse().expect("static directive")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // The default hook prints the panic message, which can quote the text being parsed:
     // report only where it happened.
@@ -223,6 +241,12 @@ fn main() -> ExitCode {
         Command::Requests {
             command: RequestsCommand::Show { reference, json },
         } => with_config(config_path, |c| cli::requests::show(c, &reference, json)),
+        Command::Outbox {
+            command: OutboxCommand::List { json },
+        } => with_config(config_path, |c| cli::outbox::list(c, json)),
+        Command::Outbox {
+            command: OutboxCommand::Flush,
+        } => with_config(config_path, cli::outbox::flush),
         Command::Migrate => with_config(config_path, cli::store::migrate),
         Command::Purge { dry_run } => {
             with_config(config_path, |c| cli::retention::purge(c, dry_run))

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check_config;
 pub mod ingest;
 pub mod keys;
+pub mod outbox;
 pub mod parse;
 pub mod requests;
 pub mod retention;

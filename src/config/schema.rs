@@ -256,9 +256,7 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
     KeySpec {
         name: "send_retry_time",
         required: false,
-        parse: |w, loc, item, out| {
-            out.send_retry_seconds = bounded(w, loc, item, 3600, "seconds")
-        },
+        parse: |w, loc, item, out| out.send_retry_seconds = bounded(w, loc, item, 3600, "seconds"),
     },
 ];
 

@@ -76,8 +76,13 @@ const ONCE_TRIES: u32 = 4;
 pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     let url = config.store.database_url()?;
     let _lock = DaemonLock::acquire(&url)?;
+    let rt = crate::cli::store::runtime()?;
     let mut inbox = open_inbox(config)?;
-    let outbox = open_outbox(config)?;
+    // lettre's connection pool starts its own task: it needs the runtime.
+    let outbox = {
+        let _entered = rt.enter();
+        open_outbox(config)?
+    };
     let sender = Sender {
         from: config
             .mail
@@ -86,7 +91,6 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
             .map_err(|_| anyhow::anyhow!("mail.from is not an address"))?,
         message_id_domain: config.mail.message_id_domain.clone(),
     };
-    let rt = crate::cli::store::runtime()?;
     let store = rt.block_on(crate::cli::store::open(config))?;
     let parser = RequestParser::with_reader(
         config.rules(),
@@ -122,7 +126,11 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     } else {
         run_until_stopped(&mut services, &mut inbox)
     };
+    drop(services);
     rt.block_on(store.close());
+    // Dropping lettre's pool spawns its closing task: inside the runtime, too.
+    let _entered = rt.enter();
+    drop(outbox);
     result
 }
 
@@ -285,8 +293,8 @@ fn open_inbox(config: &Config) -> anyhow::Result<Inbox> {
 }
 
 fn open_outbox(config: &Config) -> anyhow::Result<Outbox> {
-    let location = OutboxLocation::parse(&config.mail.outbox_url())
-        .context(crate::config::OUTBOX_URL_ENV)?;
+    let location =
+        OutboxLocation::parse(&config.mail.outbox_url()).context(crate::config::OUTBOX_URL_ENV)?;
     Ok(match location {
         OutboxLocation::Folder(dir) => {
             crate::private_fs::create_dir_all(&dir)

@@ -76,11 +76,9 @@ fn send_one(
             // A template or address problem will not mend itself: park it for the clerks.
             tracing::error!(reference = %reply.reference, error = %e, "reply cannot be rendered");
             let reason = format!("render: {}", render_kind(&e));
-            services.rt.block_on(services.store.park_reply(
-                reply,
-                &reason,
-                crate::cli::now(),
-            ))?;
+            services
+                .rt
+                .block_on(services.store.park_reply(reply, &reason, crate::cli::now()))?;
             return Ok(false);
         }
     };

@@ -144,9 +144,8 @@ impl ImapInbox {
         messages: &[Waiting],
         max_bytes: usize,
     ) -> Result<Vec<Fetched>, MailError> {
-        let (small, large): (Vec<_>, Vec<_>) = messages
-            .iter()
-            .partition(|w| w.size as usize <= max_bytes);
+        let (small, large): (Vec<_>, Vec<_>) =
+            messages.iter().partition(|w| w.size as usize <= max_bytes);
         let mut fetched = Vec::with_capacity(messages.len());
         let session = self.session().await?;
         for (uids, headers_only) in [(small, false), (large, true)] {
@@ -233,9 +232,7 @@ impl ImapInbox {
                 _ if stopped => Woken::Stopped,
                 Ok(async_imap::extensions::idle::IdleResponse::NewData(_)) => Woken::NewMail,
                 Ok(async_imap::extensions::idle::IdleResponse::Timeout) => Woken::Timeout,
-                Ok(async_imap::extensions::idle::IdleResponse::ManualInterrupt) => {
-                    Woken::Stopped
-                }
+                Ok(async_imap::extensions::idle::IdleResponse::ManualInterrupt) => Woken::Stopped,
                 Err(_) => Woken::Timeout,
             };
             (woken, result.map(|_| ()))

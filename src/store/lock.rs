@@ -25,6 +25,13 @@ impl DaemonLock {
             .next()
             .unwrap_or_default();
         let path = PathBuf::from(format!("{db}.lock"));
+        // The database's folder may not exist yet (the store creates it on first open).
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private_fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -25,7 +25,7 @@ pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
 pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;
-pub use outbox::ClaimedReply;
+pub use outbox::{ClaimedReply, OutboxState, UnsentReply};
 pub use records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
 pub use transitions::Extension;
 

@@ -165,16 +165,88 @@ impl Store {
         Ok(())
     }
 
-    /// Replies parked after a permanent failure: (reference, kind, failure), oldest first.
-    pub async fn parked_replies(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+    /// The replies not sent, oldest first (no personal data: references, kinds, codes).
+    pub async fn unsent_replies(&self, now: i64) -> Result<Vec<UnsentReply>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.reference, o.kind, COALESCE(o.failure, '') FROM outbox o \
-             JOIN requests r ON r.id = o.request_id WHERE o.failed_at IS NOT NULL ORDER BY o.id",
+            "SELECT r.reference, o.kind, o.created_at, CAST(o.attempts AS BIGINT), \
+             o.claimed_until, o.failed_at, o.failure FROM outbox o \
+             JOIN requests r ON r.id = o.request_id \
+             WHERE o.sent_at IS NULL AND o.sealed_reply IS NOT NULL ORDER BY o.id",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .map(|row| {
+                let claimed_until: Option<i64> = row.try_get(4)?;
+                let failed_at: Option<i64> = row.try_get(5)?;
+                let failure: Option<String> = row.try_get(6)?;
+                let state = match (failed_at, &failure, claimed_until) {
+                    (Some(_), _, _) => OutboxState::Parked,
+                    (None, Some(_), Some(until)) if until > now => OutboxState::Deferred { until },
+                    (None, _, Some(until)) if until > now => OutboxState::Sending,
+                    _ => OutboxState::Due,
+                };
+                Ok(UnsentReply {
+                    reference: row.try_get(0)?,
+                    kind: row.try_get(1)?,
+                    created_at: row.try_get(2)?,
+                    attempts: row.try_get(3)?,
+                    state,
+                    failure,
+                })
+            })
             .collect()
+    }
+
+    /// Makes every deferred reply due now (as Postfix's `postqueue -f`); parked ones stay
+    /// parked. Returns how many.
+    pub async fn flush_deferred(&self, now: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND failed_at IS NULL \
+             AND failure IS NOT NULL AND claimed_until > $1",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+/// A reply not yet sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnsentReply {
+    pub reference: String,
+    pub kind: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub state: OutboxState,
+    /// The last failure: its kind and SMTP code only.
+    pub failure: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum OutboxState {
+    /// Waiting for the sender.
+    Due,
+    /// Claimed by a sender now.
+    Sending,
+    /// Failed for now; tried again after `until`.
+    Deferred { until: i64 },
+    /// Refused for good; a clerk decides.
+    Parked,
+}
+
+impl OutboxState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            OutboxState::Due => "due",
+            OutboxState::Sending => "sending",
+            OutboxState::Deferred { .. } => "deferred",
+            OutboxState::Parked => "parked",
+        }
     }
 }

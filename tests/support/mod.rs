@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod db;
+pub mod dovecot;
 pub mod fixture_set;
 pub mod pdf;
 pub mod rss;
+pub mod smtp;

@@ -1,0 +1,417 @@
+//! `datareq run` against a real Dovecot (IMAP, STARTTLS and implicit TLS) and a real SMTP
+//! receiver on loopback: APPENDed messages become requests and move to the processed folder
+//! only after they are stored; replies arrive over SMTP with the thread headers and in the
+//! citizen's language; IDLE wakes the daemon; a Dovecot restart mid-run loses nothing; a
+//! UIDVALIDITY change duplicates nothing; SMTP refusals are retried or parked.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::dovecot::Dovecot;
+use support::smtp::SmtpSink;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn examples() -> Vec<Vec<u8>> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// The first `n` messages of the shared dev corpus.
+fn dev_corpus(n: usize) -> Vec<Vec<u8>> {
+    let dir = root().join("../shared/corpus/dev");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("../shared/corpus/dev (copy ../shared next to the clone)")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    names.sort();
+    names.truncate(n);
+    names.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// Both servers, or `None` when (outside CI) one is not installed.
+fn servers() -> Option<(Dovecot, SmtpSink)> {
+    let dovecot = Dovecot::start()?;
+    let sink = SmtpSink::start(&dovecot.cert(), &dovecot.dir.path().join("key.pem"))?;
+    Some((dovecot, sink))
+}
+
+/// A working directory with the example config, each `key = value` of `settings` replacing
+/// the example's line for that key.
+fn workdir(settings: &[&str]) -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    let mut config = std::fs::read_to_string(root().join("config/datareq.example.toml")).unwrap();
+    for setting in settings {
+        let key = setting.split(" = ").next().unwrap();
+        let line = config
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("the example config sets {key}"))
+            .to_string();
+        config = config.replace(&line, setting);
+    }
+    std::fs::write(work.path().join("datareq.toml"), config).unwrap();
+    work
+}
+
+fn datareq(work: &Path, dovecot: &Dovecot, sink: &SmtpSink, mailbox_url: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_datareq"));
+    c.current_dir(work)
+        .env_remove("DATAREQ_DATABASE_URL")
+        .env("DATAREQ_MAILBOX_URL", mailbox_url)
+        .env("DATAREQ_OUTBOX_URL", sink.url())
+        .env("DATAREQ_TLS_CA_FILE", dovecot.cert())
+        .env("DATAREQ_LOG", "info")
+        .arg("--config")
+        .arg(work.join("datareq.toml"));
+    c
+}
+
+fn run_once(work: &Path, dovecot: &Dovecot, sink: &SmtpSink, url: &str) -> Output {
+    let out = datareq(work, dovecot, sink, url)
+        .args(["run", "--once"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The stored requests (`requests list --json`, one object per line).
+fn requests(work: &Path) -> Vec<serde_json::Value> {
+    datareq_cli(work, &["requests", "list", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn references(work: &Path) -> Vec<String> {
+    requests(work)
+        .iter()
+        .map(|r| r["reference"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    let head = raw.split("\r\n\r\n").next().unwrap();
+    head.split("\r\n")
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+}
+
+#[test]
+fn appended_mail_is_stored_moved_and_answered_over_smtp() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    dovecot.append("INBOX", &examples());
+    let work = workdir(&[]);
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(
+        stderr(&out).contains("stored 6, not stored 0, replies sent 2"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(dovecot.count("INBOX"), 0, "stored mail left the inbox");
+    assert_eq!(
+        dovecot.count("Processed"),
+        6,
+        "and is in the processed folder"
+    );
+    let received = sink.received();
+    assert_eq!(
+        received.len(),
+        2,
+        "the two incomplete requests are answered"
+    );
+    for (raw, envelope) in &received {
+        let text = String::from_utf8_lossy(raw);
+        assert_eq!(header(&text, "Auto-Submitted"), Some("auto-replied"));
+        assert!(header(&text, "In-Reply-To").is_some_and(|v| v.starts_with('<')));
+        assert!(header(&text, "Subject").is_some_and(|s| s.contains("[DR-")));
+        assert!(
+            header(&text, "Message-ID").is_some_and(|m| m.ends_with("@kela.example>")),
+            "{text}"
+        );
+        assert_eq!(
+            envelope["tls"], true,
+            "STARTTLS was used on loopback when offered"
+        );
+        assert_eq!(envelope["to"].as_array().unwrap().len(), 1);
+    }
+    let subjects: Vec<String> = received
+        .iter()
+        .map(|(raw, _)| {
+            let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+            parsed.subject().unwrap().to_string()
+        })
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("needs more information")),
+        "the English request is answered in English: {subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("Pyyntö") || s.contains("pyyntö")),
+        "the Finnish request in Finnish: {subjects:?}"
+    );
+    assert_eq!(references(work.path()).len(), 6, "every message is kept");
+
+    // Nothing waits now; a second run stores and sends nothing.
+    let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&again).contains("stored 0, not stored 0, replies sent 0"));
+    assert_eq!(sink.received().len(), 2);
+}
+
+#[test]
+fn implicit_tls_and_a_message_over_the_size_limit() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    // 200 KiB of body under a 64 KiB limit: only its header block is fetched.
+    let big = format!(
+        "From: Iso Viesti <iso@example.fi>\r\nTo: tietopyynnot@kela.example\r\n\
+         Subject: Tietopyyntö\r\nMessage-ID: <big-1@example.fi>\r\n\r\n{}\r\n",
+        "liite ".repeat(35_000)
+    );
+    dovecot.append("INBOX", &[big.into_bytes(), examples()[0].clone()]);
+    let work = workdir(&["max_message_size = \"64 KB\""]);
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imaps_url());
+    assert!(
+        stderr(&out).contains("stored 2, not stored 0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(dovecot.count("INBOX"), 0);
+    let list = requests(work.path());
+    let reviewed = list.iter().filter(|r| r["state"] == "needs_review").count();
+    assert_eq!(reviewed, 1, "the large message waits for a clerk: {list:?}");
+}
+
+/// A daemon in the background, stopped with SIGTERM when dropped.
+struct Daemon(Child);
+
+impl Daemon {
+    fn start(mut command: Command) -> Daemon {
+        Daemon(
+            command
+                .arg("run")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    /// SIGTERM, then the exit status and the log.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        terminate(&self.0);
+        let status = self.0.wait().unwrap();
+        let mut log = String::new();
+        use std::io::Read;
+        self.0
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        (status, log)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn idle_wakes_the_daemon_for_new_mail() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    // An hour between polls: only IDLE can make the daemon see the message soon.
+    let work = workdir(&["poll_interval = 3600"]);
+    let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
+    // The daemon has connected and made the processed folder: it is idling now.
+    wait_until("the daemon connects", Duration::from_secs(20), || {
+        dovecot
+            .doveadm(&["mailbox", "list", "-u", support::dovecot::USER])
+            .contains("Processed")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let incomplete = examples()[2].clone();
+    let appended = Instant::now();
+    dovecot.append("INBOX", &[incomplete]);
+    wait_until(
+        "the message is stored and moved",
+        Duration::from_secs(5),
+        || dovecot.count("Processed") == 1,
+    );
+    let stored = appended.elapsed();
+    let replies = sink.wait_for(1, Duration::from_secs(5));
+    let answered = appended.elapsed();
+    assert_eq!(replies.len(), 1);
+    eprintln!("IDLE: stored after {stored:?}, answered after {answered:?}");
+    assert!(
+        stored < Duration::from_secs(3),
+        "IDLE, not the hourly poll, woke the daemon: {stored:?}"
+    );
+    let (status, log) = daemon.stop();
+    assert!(status.success(), "{log}");
+}
+
+#[test]
+fn a_dovecot_crash_mid_run_loses_and_duplicates_nothing() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    // Two fetch steps: Dovecot dies after the first, while its replies are being sent.
+    let corpus = dev_corpus(300);
+    dovecot.append("INBOX", &corpus);
+    let work = workdir(&[]);
+    let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
+    wait_until(
+        "the daemon starts moving mail",
+        Duration::from_secs(60),
+        || dovecot.count("Processed") > 0,
+    );
+    dovecot.kill();
+    std::thread::sleep(Duration::from_millis(1500));
+    dovecot.run();
+    wait_until("all mail is processed", Duration::from_secs(300), || {
+        dovecot.count("INBOX") == 0
+    });
+    let (status, log) = daemon.stop();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("reconnecting"),
+        "the daemon saw the outage: {log}"
+    );
+    assert_eq!(dovecot.count("Processed"), corpus.len());
+    let refs = references(work.path());
+    let distinct: std::collections::BTreeSet<&String> = refs.iter().collect();
+    assert_eq!(distinct.len(), refs.len());
+    let requests = refs.len();
+    // Every message is one request, or a follow-up of one: none is stored twice.
+    let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&again).contains("stored 0"));
+    assert_eq!(references(work.path()).len(), requests);
+    let replies = sink.received();
+    let ids: std::collections::BTreeSet<String> = replies
+        .iter()
+        .map(|(raw, _)| {
+            header(&String::from_utf8_lossy(raw), "In-Reply-To")
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), replies.len(), "no message was answered twice");
+}
+
+#[test]
+fn smtp_refusals_are_retried_or_parked() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    dovecot.append("INBOX", &examples());
+    let work = workdir(&["send_retry_time = 1"]);
+    sink.set_mode("451");
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(
+        stderr(&out).contains("stored 6, not stored 0, replies sent 0"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sink.received().is_empty());
+    // Accepted again: the deferred replies wait for their pause, then go out once.
+    sink.set_mode("accept");
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(
+        stderr(&out).contains("replies sent 0"),
+        "still pausing: {}",
+        stderr(&out)
+    );
+    let list = datareq_cli(work.path(), &["outbox", "list"]);
+    assert_eq!(list.matches("deferred").count(), 2, "{list}");
+    assert!(list.contains("451"), "the code is kept: {list}");
+    // An operator's flush (as Postfix's postqueue -f) makes them due now.
+    datareq_cli(work.path(), &["outbox", "flush"]);
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&out).contains("replies sent 2"), "{}", stderr(&out));
+    assert_eq!(sink.received().len(), 2);
+    let list = datareq_cli(work.path(), &["outbox", "list"]);
+    assert!(!list.contains("deferred"), "{list}");
+}
+
+fn datareq_cli(work: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_datareq"))
+        .current_dir(work)
+        .env_remove("DATAREQ_DATABASE_URL")
+        .arg("--config")
+        .arg(work.join("datareq.toml"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_permanent_refusal_parks_the_reply() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    dovecot.append("INBOX", &[examples()[2].clone()]);
+    let work = workdir(&[]);
+    sink.set_mode("550");
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&out).contains("replies sent 0"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("parked"), "{}", stderr(&out));
+    sink.set_mode("accept");
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(
+        stderr(&out).contains("replies sent 0"),
+        "parked replies are not retried"
+    );
+    assert!(sink.received().is_empty());
+    assert!(!stderr(&out).contains("@example"), "no address in the log");
+    let list = datareq_cli(work.path(), &["outbox", "list"]);
+    assert!(list.contains("parked") && list.contains("550"), "{list}");
+}
