@@ -78,11 +78,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     let _lock = DaemonLock::acquire(&url)?;
     let rt = crate::cli::store::runtime()?;
     let mut inbox = open_inbox(config)?;
-    // lettre's connection pool starts its own task: it needs the runtime.
-    let outbox = {
-        let _entered = rt.enter();
-        open_outbox(config)?
-    };
+    let outbox = open_outbox(config)?;
     let sender = Sender {
         from: config
             .mail
@@ -126,11 +122,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     } else {
         run_until_stopped(&mut services, &mut inbox)
     };
-    drop(services);
     rt.block_on(store.close());
-    // Dropping lettre's pool spawns its closing task: inside the runtime, too.
-    let _entered = rt.enter();
-    drop(outbox);
     result
 }
 
@@ -303,7 +295,9 @@ fn open_outbox(config: &Config) -> anyhow::Result<Outbox> {
         }
         OutboxLocation::Smtp(server) => {
             let server = with_password(server, config.mail.smtp_password_file.as_deref())?;
-            Outbox::Smtp(crate::mail::smtp::transport(&server).map_err(DaemonError::Outbox)?)
+            Outbox::Smtp(tokio::sync::Mutex::new(
+                crate::mail::smtp::SmtpSender::new(server).map_err(DaemonError::Outbox)?,
+            ))
         }
     })
 }

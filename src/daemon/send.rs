@@ -8,7 +8,7 @@ use lettre::Transport;
 
 use super::{DaemonError, Services};
 use crate::mail::reply::render;
-use crate::mail::smtp::{self, SendFailure, SmtpTransport};
+use crate::mail::smtp::{SendFailure, SmtpSender};
 use crate::store::ClaimedReply;
 
 /// Replies claimed at a time, and how long a claim holds.
@@ -20,7 +20,7 @@ const MAX_RETRY_PAUSE_SECONDS: i64 = 3600;
 /// Where replies go.
 pub enum Outbox {
     Folder(lettre::FileTransport),
-    Smtp(SmtpTransport),
+    Smtp(tokio::sync::Mutex<SmtpSender>),
 }
 
 /// How the sender treats transient failures.
@@ -40,7 +40,7 @@ impl Outbox {
                 .send(message)
                 .map(|_| ())
                 .map_err(|e| SendFailure::Transient(format!("outbox folder: {e}"))),
-            Outbox::Smtp(transport) => smtp::send(transport, message).await,
+            Outbox::Smtp(sender) => sender.lock().await.send(message).await,
         }
     }
 }

@@ -7,18 +7,14 @@
 //! absorbs it. UIDVALIDITY is tracked: when it changes, every message is simply read again.
 
 use std::collections::HashSet;
-use std::net::ToSocketAddrs;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_imap::{Client, Session};
 use futures_util::TryStreamExt;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
 use super::location::{Security, Server};
+use super::net::{start_tls, tcp_connect, Conn};
 use super::MailError;
 
 /// What the inbox does with a message once it is stored.
@@ -327,16 +323,7 @@ async fn connect(
     server: &Server,
     tls: &Arc<rustls::ClientConfig>,
 ) -> Result<(Session<Conn>, Capabilities), MailError> {
-    let addr = (server.host.as_str(), server.port)
-        .to_socket_addrs()
-        .map_err(|e| MailError::Connect(format!("cannot resolve the IMAP host: {e}")))?
-        .next()
-        .ok_or_else(|| MailError::Connect("the IMAP host has no address".into()))?;
-    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
-        .await
-        .map_err(|_| MailError::Connect("connecting to the IMAP server timed out".into()))?
-        .map_err(|e| MailError::Connect(format!("cannot connect to the IMAP server: {e}")))?;
-    let _ = tcp.set_nodelay(true);
+    let tcp = tcp_connect(server, "IMAP").await?;
     let client = match server.security {
         Security::Implicit => {
             let mut client = Client::new(Conn::Tls(Box::new(
@@ -386,8 +373,6 @@ async fn connect(
     Ok((session, capabilities))
 }
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
 async fn greeting(client: &mut Client<Conn>) -> Result<(), MailError> {
     match client.read_response().await {
         Ok(Some(_)) => Ok(()),
@@ -396,19 +381,6 @@ async fn greeting(client: &mut Client<Conn>) -> Result<(), MailError> {
         )),
         Err(e) => Err(MailError::Connect(format!("no IMAP greeting: {e}"))),
     }
-}
-
-async fn start_tls(
-    tcp: TcpStream,
-    host: &str,
-    tls: &Arc<rustls::ClientConfig>,
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailError> {
-    let name = rustls::pki_types::ServerName::try_from(host.to_string())
-        .map_err(|_| MailError::Tls("the host is not a valid server name".into()))?;
-    tokio_rustls::TlsConnector::from(tls.clone())
-        .connect(name, tcp)
-        .await
-        .map_err(|e| MailError::Tls(e.to_string()))
 }
 
 /// An IMAP error as text that holds no message content: parse errors carry raw response
@@ -457,53 +429,6 @@ pub fn uid_set(uids: impl IntoIterator<Item = u32>) -> String {
         i += 1;
     }
     out
-}
-
-/// The connection: plaintext (loopback only, before STARTTLS) or TLS.
-#[derive(Debug)]
-pub enum Conn {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Conn {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod imap;
 pub mod location;
 pub mod maildir;
+pub mod net;
 pub mod reply;
 pub mod smtp;
 pub mod templates;

@@ -1,19 +1,23 @@
-//! Replies over SMTP (lettre on tokio, rustls): implicit TLS for `smtps://`, STARTTLS required
-//! for `smtp://` off loopback, opportunistic on loopback. A failed hand-over is classified so
-//! the sender knows whether to try again (4xx, connection trouble) or park the reply for the
+//! Replies over SMTP (lettre's SMTP client on tokio, rustls): implicit TLS for `smtps://`,
+//! STARTTLS required for `smtp://` off loopback, used when offered on loopback. One connection
+//! is kept open and reused, replaced when it breaks. A failed hand-over is classified so the
+//! sender knows whether to try again (4xx, connection trouble) or park the reply for the
 //! clerks (5xx). What is kept of a failure is its code and kind only: servers' texts often
 //! repeat the recipient's address.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 
 use super::location::{Security, Server};
+use super::net::{start_tls, tcp_connect, Conn};
 use super::MailError;
 
-pub type SmtpTransport = AsyncSmtpTransport<Tokio1Executor>;
+/// How long one command (or the message's data) may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why a reply was not handed over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,40 +36,117 @@ impl SendFailure {
     }
 }
 
-/// The transport for `server`, with `DATAREQ_TLS_CA_FILE` added to the trusted roots.
-pub fn transport(server: &Server) -> Result<SmtpTransport, MailError> {
-    super::tls::install_provider();
-    let mut params = TlsParameters::builder(server.host.clone());
-    if let Some(pem) = super::tls::extra_ca_pem()? {
-        let cert = Certificate::from_pem(&pem).map_err(|e| MailError::Tls(e.to_string()))?;
-        params = params.add_root_certificate(cert);
-    }
-    let params = params
-        .build_rustls()
-        .map_err(|e| MailError::Tls(e.to_string()))?;
-    let tls = match server.security {
-        Security::Implicit => Tls::Wrapper(params),
-        Security::StartTlsRequired => Tls::Required(params),
-        Security::StartTlsIfOffered => Tls::Opportunistic(params),
-    };
-    let mut builder = SmtpTransport::builder_dangerous(server.host.as_str())
-        .port(server.port)
-        .tls(tls)
-        .timeout(Some(Duration::from_secs(60)));
-    if let Some(user) = &server.user {
-        builder = builder.credentials(Credentials::new(
-            user.clone(),
-            server.password.clone().unwrap_or_default(),
-        ));
-    }
-    Ok(builder.build())
+/// An SMTP client with one reusable connection.
+pub struct SmtpSender {
+    server: Server,
+    tls: Arc<rustls::ClientConfig>,
+    starttls: TlsParameters,
+    hello: ClientId,
+    connection: Option<AsyncSmtpConnection>,
 }
 
-/// Hands one message over.
-pub async fn send(transport: &SmtpTransport, message: &lettre::Message) -> Result<(), SendFailure> {
-    match transport.send(message.clone()).await {
-        Ok(_) => Ok(()),
-        Err(e) => Err(classify(&e)),
+impl SmtpSender {
+    /// A sender for `server`, trusting `DATAREQ_TLS_CA_FILE` too. Connects on first use.
+    pub fn new(server: Server) -> Result<SmtpSender, MailError> {
+        let tls = super::tls::client_config()?;
+        let mut params = TlsParameters::builder(server.host.clone());
+        if let Some(pem) = super::tls::extra_ca_pem()? {
+            let cert = Certificate::from_pem(&pem).map_err(|e| MailError::Tls(e.to_string()))?;
+            params = params.add_root_certificate(cert);
+        }
+        let starttls = params
+            .build_rustls()
+            .map_err(|e| MailError::Tls(e.to_string()))?;
+        Ok(SmtpSender {
+            server,
+            tls,
+            starttls,
+            hello: ClientId::default(),
+            connection: None,
+        })
+    }
+
+    /// Hands one message over. A reused connection that turns out to be closed (servers drop
+    /// idle clients) is replaced once before the failure counts.
+    pub async fn send(&mut self, message: &lettre::Message) -> Result<(), SendFailure> {
+        let reused = self.connection.is_some();
+        match self.try_send(message).await {
+            Err(SendFailure::Transient(_)) if reused => self.try_send(message).await,
+            result => result,
+        }
+    }
+
+    async fn try_send(&mut self, message: &lettre::Message) -> Result<(), SendFailure> {
+        if self.connection.as_ref().is_none_or(|c| c.has_broken()) {
+            self.connection = None;
+            self.connection = Some(self.connect().await?);
+        }
+        let connection = self.connection.as_mut().expect("connected above");
+        let sent = tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            connection.send(message.envelope(), &message.formatted()),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                // After a refusal the session's state is not worth trusting: start afresh.
+                self.connection = None;
+                Err(classify(&e))
+            }
+            Err(_) => {
+                self.connection = None;
+                Err(SendFailure::Transient("timeout".into()))
+            }
+        }
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendFailure> {
+        let connecting = async {
+            let tcp = tcp_connect(&self.server, "SMTP")
+                .await
+                .map_err(|e| SendFailure::Transient(e.to_string()))?;
+            let stream = match self.server.security {
+                Security::Implicit => Conn::Tls(Box::new(
+                    start_tls(tcp, &self.server.host, &self.tls)
+                        .await
+                        .map_err(|e| SendFailure::Transient(e.to_string()))?,
+                )),
+                _ => Conn::Plain(tcp),
+            };
+            let mut connection =
+                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+                    .await
+                    .map_err(|e| classify(&e))?;
+            let offered = connection.can_starttls();
+            match self.server.security {
+                Security::Implicit => {}
+                Security::StartTlsRequired if !offered => {
+                    return Err(SendFailure::Transient(
+                        "the SMTP server does not offer STARTTLS, and it is not on loopback".into(),
+                    ))
+                }
+                Security::StartTlsIfOffered if !offered => {}
+                Security::StartTlsRequired | Security::StartTlsIfOffered => connection
+                    .starttls(self.starttls.clone(), &self.hello)
+                    .await
+                    .map_err(|e| classify(&e))?,
+            }
+            if let Some(user) = &self.server.user {
+                let credentials = Credentials::new(
+                    user.clone(),
+                    self.server.password.clone().unwrap_or_default(),
+                );
+                connection
+                    .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+                    .await
+                    .map_err(|e| classify(&e))?;
+            }
+            Ok(connection)
+        };
+        tokio::time::timeout(COMMAND_TIMEOUT, connecting)
+            .await
+            .unwrap_or_else(|_| Err(SendFailure::Transient("timeout".into())))
     }
 }
 
