@@ -166,10 +166,15 @@ fn one_daemon_per_database_and_sigterm_stops_it() {
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(work.path().join("var/inbox/new")).unwrap();
     let log = std::fs::File::create(work.path().join("daemon.log")).unwrap();
+    // Where systemd would listen for sd_notify datagrams.
+    let notify_path = work.path().join("notify.sock");
+    let notify = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_nonblocking(true).unwrap();
     let mut daemon = datareq(work.path())
         .arg("run")
         .env("DATAREQ_LOG", "info")
         .env("NO_COLOR", "1")
+        .env("NOTIFY_SOCKET", &notify_path)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -222,12 +227,33 @@ fn one_daemon_per_database_and_sigterm_stops_it() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
+    // systemd heard: ready, a status with counts, watchdog pings, stopping.
+    let mut heard = Vec::new();
+    let mut buf = [0u8; 512];
+    while let Ok(n) = notify.recv(&mut buf) {
+        heard.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert_eq!(
+        heard.first().map(String::as_str),
+        Some("READY=1"),
+        "{heard:?}"
+    );
+    assert!(heard.iter().any(|h| h == "WATCHDOG=1"), "{heard:?}");
+    assert!(
+        heard.iter().any(|h| h.starts_with("STATUS=stored 1,")),
+        "{heard:?}"
+    );
+    assert_eq!(
+        heard.last().map(String::as_str),
+        Some("STOPPING=1"),
+        "{heard:?}"
+    );
     // The daily housekeeping ran at start and put the audit head in the log; the log names
     // requests by reference only.
     let log = std::fs::read_to_string(work.path().join("daemon.log")).unwrap();
     assert!(log.contains("daily housekeeping"), "{log}");
     assert!(log.contains("audit_hash"), "{log}");
-    assert!(log.contains("stopping"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
     for secret in [
         "Meikäläinen",
         "040 123 4567",

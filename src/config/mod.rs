@@ -88,6 +88,10 @@ pub struct MailConfig {
     pub smtp_password_file: Option<PathBuf>,
     /// `send_retry_time`: how long `run --once` keeps trying a reply that failed transiently.
     pub send_retry_seconds: u32,
+    /// `replies_per_address_per_day`: automatic replies one address gets in 24 hours at most.
+    pub replies_per_address_per_day: u32,
+    /// `replies_per_hour`: automatic replies sent in an hour at most, to everyone together.
+    pub replies_per_hour: u32,
 }
 
 /// Override `mail.mailbox` and `mail.outbox`.

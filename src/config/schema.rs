@@ -55,6 +55,8 @@ struct RawMail {
     imap_password_file: Option<String>,
     smtp_password_file: Option<String>,
     send_retry_seconds: Option<u32>,
+    replies_per_address_per_day: Option<u32>,
+    replies_per_hour: Option<u32>,
 }
 
 #[derive(Default)]
@@ -252,6 +254,20 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         name: "smtp_password_file",
         required: false,
         parse: |w, loc, item, out| out.smtp_password_file = non_empty_string(w, loc, item),
+    },
+    KeySpec {
+        name: "replies_per_address_per_day",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.replies_per_address_per_day = bounded(w, loc, item, 1000, "replies")
+        },
+    },
+    KeySpec {
+        name: "replies_per_hour",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.replies_per_hour = bounded(w, loc, item, 10_000_000, "replies")
+        },
     },
     KeySpec {
         name: "send_retry_time",
@@ -680,6 +696,20 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "mail.send_retry_time",
         |d| d.mail.send_retry_seconds,
     );
+    let replies_per_address_per_day = or_default(
+        w,
+        raw.mail.replies_per_address_per_day,
+        defaults,
+        "mail.replies_per_address_per_day",
+        |d| d.mail.replies_per_address_per_day,
+    );
+    let replies_per_hour = or_default(
+        w,
+        raw.mail.replies_per_hour,
+        defaults,
+        "mail.replies_per_hour",
+        |d| d.mail.replies_per_hour,
+    );
     let database = or_default(w, raw.store.database, defaults, "store.database", |d| {
         d.store.database.clone()
     });
@@ -787,6 +817,8 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             imap_password_file: raw.mail.imap_password_file.map(Into::into),
             smtp_password_file: raw.mail.smtp_password_file.map(Into::into),
             send_retry_seconds: send_retry_seconds?,
+            replies_per_address_per_day: replies_per_address_per_day?,
+            replies_per_hour: replies_per_hour?,
         },
         store: StoreConfig {
             database: database?,

@@ -7,6 +7,7 @@
 //! mailbox errors, and does the daily housekeeping (expiry, retention, the audit head).
 
 pub mod intake;
+pub mod notify;
 pub mod pipeline;
 pub mod send;
 
@@ -26,6 +27,7 @@ use crate::request::calendar::DAY;
 use crate::request::RequestParser;
 use crate::store::{Actor, DaemonLock, Store, StoreError};
 use intake::{take_in, Inbox};
+use notify::Notifier;
 use send::{send_due, Outbox, Retry};
 
 /// Errors that end a round. Mailbox errors are retried by the daemon; the others end it.
@@ -48,6 +50,7 @@ pub struct Services<'a> {
     pub outbox: &'a Outbox,
     pub sender: &'a Sender,
     pub stop: tokio::sync::watch::Receiver<bool>,
+    pub notifier: &'a Notifier,
 }
 
 impl Services<'_> {
@@ -92,6 +95,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         config.rules(),
         crate::worker::configured_reader(&config.limits),
     );
+    let notifier = Notifier::from_env();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
     if !once {
@@ -115,6 +119,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         outbox: &outbox,
         sender: &sender,
         stop,
+        notifier: &notifier,
     };
     tracing::info!(once, "datareq running");
     let result = if once {
@@ -153,9 +158,22 @@ fn run_once(services: &Services<'_>, inbox: &mut Inbox) -> anyhow::Result<ExitCo
 fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::Result<ExitCode> {
     let mut last_housekeeping = 0;
     let mut failures = 0u32;
+    let mut total = Round::default();
     let poll = Duration::from_secs(u64::from(services.config.mail.poll_seconds));
+    services.notifier.ready();
     loop {
+        services.notifier.watchdog();
         let outcome = round(services, inbox, Retry::Later).and_then(|round| {
+            total.stored += round.stored;
+            total.not_stored += round.not_stored;
+            total.sent += round.sent;
+            services.notifier.status(&format!(
+                "stored {}, not stored {}, replies sent {} since start; mailbox checked {}",
+                total.stored,
+                total.not_stored,
+                total.sent,
+                crate::request::calendar::iso_time(crate::cli::now()),
+            ));
             if round != Round::default() {
                 tracing::info!(
                     stored = round.stored,
@@ -181,6 +199,9 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
             Ok(_) => failures = 0,
             Err(DaemonError::Mailbox(e)) => {
                 failures = failures.saturating_add(1);
+                services
+                    .notifier
+                    .status(&format!("mailbox error, reconnecting (attempt {failures})"));
                 let pause = backoff(failures);
                 tracing::warn!(error = %e, pause_ms = pause.as_millis() as u64, "mailbox error; reconnecting");
                 disconnect(inbox);
@@ -198,6 +219,7 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
             Err(e) => return Err(e.into()),
         }
     }
+    services.notifier.stopping();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -233,10 +255,19 @@ fn wait_for_mail(
             .rt
             .block_on(imap.wait(poll, IDLE_RENEW, &mut stop))
             .map_err(DaemonError::Mailbox),
+        // Slept in slices, so the watchdog hears from the loop however long the interval.
         Inbox::Maildir(_) => Ok(services.rt.block_on(async {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => Woken::Timeout,
-                _ = stop.wait_for(|s| *s) => Woken::Stopped,
+            let deadline = tokio::time::Instant::now() + poll;
+            loop {
+                let now = tokio::time::Instant::now();
+                if now >= deadline {
+                    return Woken::Timeout;
+                }
+                let slice = (deadline - now).min(IDLE_RENEW);
+                tokio::select! {
+                    _ = tokio::time::sleep(slice) => services.notifier.watchdog(),
+                    _ = stop.wait_for(|s| *s) => return Woken::Stopped,
+                }
             }
         })),
     }
@@ -333,10 +364,12 @@ async fn housekeeping(store: &Store, config: &Config, now: i64) -> Result<(), St
     Ok(())
 }
 
-/// SIGTERM and SIGINT, which stop the daemon.
+/// SIGTERM and SIGINT, which stop the daemon; SIGHUP, which must not (its default action
+/// would end the process).
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -345,13 +378,19 @@ impl Signals {
         Ok(Signals {
             term: signal(SignalKind::terminate())?,
             int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
         })
     }
 
     async fn wait(mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return,
+                _ = self.int.recv() => return,
+                _ = self.hup.recv() => {
+                    tracing::info!("SIGHUP: the templates are built in; nothing to reload");
+                }
+            }
         }
     }
 }

@@ -65,11 +65,92 @@ pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonEr
     }
 }
 
+/// What the guard says about an automatic reply.
+#[derive(Debug, PartialEq, Eq)]
+enum Guard {
+    Send,
+    /// Never sent: parked with this reason for the clerks.
+    Suppress(&'static str),
+    /// Not now: the overall hourly limit is reached.
+    Wait,
+}
+
+/// The kind of reply sent without a person deciding; only these are limited. Notices a clerk
+/// caused (extensions) are the clerk's decision and always go.
+const AUTOMATIC: &str = "missing_fields";
+
+/// Loop and abuse protection: no reply to our own address, none to mail systems' own
+/// addresses, at most so many per address per day and so many per hour overall.
+fn guard(services: &Services<'_>, reply: &ClaimedReply) -> Result<Guard, DaemonError> {
+    let to = reply.content.to.trim().to_ascii_lowercase();
+    if to == services.sender.from.email.to_string().to_ascii_lowercase() {
+        return Ok(Guard::Suppress("own_address"));
+    }
+    let local = to.split('@').next().unwrap_or_default();
+    if MAIL_SYSTEM_LOCAL_PARTS.contains(&local) {
+        return Ok(Guard::Suppress("mail_system_address"));
+    }
+    if reply.kind != AUTOMATIC {
+        return Ok(Guard::Send);
+    }
+    let limits = &services.config.mail;
+    let now = crate::cli::now();
+    let store = services.store;
+    if let Some(hash) = &reply.sender_hash {
+        let today = services.rt.block_on(store.replies_sent_since(
+            AUTOMATIC,
+            Some(hash),
+            now - crate::request::calendar::DAY,
+        ))?;
+        if today >= i64::from(limits.replies_per_address_per_day) {
+            return Ok(Guard::Suppress("rate_limited"));
+        }
+    }
+    let hour = services
+        .rt
+        .block_on(store.replies_sent_since(AUTOMATIC, None, now - 3600))?;
+    if hour >= i64::from(limits.replies_per_hour) {
+        return Ok(Guard::Wait);
+    }
+    Ok(Guard::Send)
+}
+
+/// Addresses of mail systems, which must never get an automatic reply (RFC 3834 section 2).
+const MAIL_SYSTEM_LOCAL_PARTS: &[&str] = &[
+    "mailer-daemon",
+    "postmaster",
+    "noreply",
+    "no-reply",
+    "do-not-reply",
+    "donotreply",
+    "bounce",
+    "bounces",
+];
+
 fn send_one(
     services: &Services<'_>,
     reply: &ClaimedReply,
     retry: Retry,
 ) -> Result<bool, DaemonError> {
+    match guard(services, reply)? {
+        Guard::Send => {}
+        Guard::Suppress(reason) => {
+            tracing::warn!(reference = %reply.reference, reason, "automatic reply withheld; parked");
+            services
+                .rt
+                .block_on(services.store.park_reply(reply, reason, crate::cli::now()))?;
+            return Ok(false);
+        }
+        Guard::Wait => {
+            tracing::warn!(reference = %reply.reference, "hourly reply limit reached; reply waits");
+            services.rt.block_on(services.store.retry_later(
+                reply,
+                "hourly_limit",
+                crate::cli::now() + 300,
+            ))?;
+            return Ok(false);
+        }
+    }
     let message = match render(reply, services.sender, std::time::SystemTime::now()) {
         Ok(m) => m,
         Err(e) => {

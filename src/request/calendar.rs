@@ -31,6 +31,18 @@ pub fn iso_date(unix_seconds: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `YYYY-MM-DD hh:mm:ss UTC`.
+pub fn iso_time(unix_seconds: i64) -> String {
+    let seconds = unix_seconds.rem_euclid(DAY);
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        iso_date(unix_seconds),
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
 /// The same day of the month `months` later, clamped to the month's last day (31 January plus
 /// one month is 28 or 29 February), at the same time of day.
 pub fn add_months(unix_seconds: i64, months: u32) -> i64 {
@@ -73,6 +85,7 @@ mod tests {
     fn known_dates() {
         assert_eq!(civil_date(0), (1970, 1, 1));
         assert_eq!(iso_date(951_782_400), "2000-02-29");
+        assert_eq!(iso_time(951_782_400 + 3661), "2000-02-29 01:01:01 UTC");
         assert_eq!(iso_date(1_798_675_200), "2026-12-31");
         assert_eq!(iso_date(-DAY), "1969-12-31");
         assert_eq!(year_of(1_798_761_599), 2026);

@@ -15,6 +15,8 @@ use super::{Backend, Store, StoreError};
 pub struct ClaimedReply {
     pub outbox_id: i64,
     pub reference: String,
+    /// The keyed hash of the citizen's address, for the per-address reply limit.
+    pub sender_hash: Option<Vec<u8>>,
     pub kind: String,
     /// Our Message-ID's local part (the mail layer adds `@domain`).
     pub message_id: String,
@@ -57,15 +59,15 @@ impl Store {
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let request_id: i64 = row.try_get(1)?;
-            let reference: String = sqlx::query("SELECT reference FROM requests WHERE id = $1")
+            let request = sqlx::query("SELECT reference, sender_hash FROM requests WHERE id = $1")
                 .bind(request_id)
                 .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
+                .await?;
             let sealed: Vec<u8> = row.try_get(4)?;
             claimed.push(ClaimedReply {
+                reference: request.try_get(0)?,
+                sender_hash: request.try_get(1)?,
                 outbox_id: row.try_get(0)?,
-                reference,
                 kind: row.try_get(2)?,
                 message_id: row.try_get(3)?,
                 content: self.sealer.open_json(&sealed)?,
@@ -163,6 +165,36 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Replies of `kind` sent since `since`: to the address with `sender_hash`, or to anyone.
+    pub async fn replies_sent_since(
+        &self,
+        kind: &str,
+        sender_hash: Option<&[u8]>,
+        since: i64,
+    ) -> Result<i64, StoreError> {
+        let row = match sender_hash {
+            Some(hash) => {
+                sqlx::query(
+                    "SELECT COUNT(*) FROM outbox o JOIN requests r ON r.id = o.request_id \
+                     WHERE r.sender_hash = $1 AND o.sent_at >= $2 AND o.kind = $3",
+                )
+                .bind(hash.to_vec())
+                .bind(since)
+                .bind(kind)
+                .fetch_one(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at >= $1 AND kind = $2")
+                    .bind(since)
+                    .bind(kind)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
+        Ok(row.try_get(0)?)
     }
 
     /// The replies not sent, oldest first (no personal data: references, kinds, codes).
