@@ -415,3 +415,107 @@ fn a_permanent_refusal_parks_the_reply() {
     let list = datareq_cli(work.path(), &["outbox", "list"]);
     assert!(list.contains("parked") && list.contains("550"), "{list}");
 }
+
+/// `raw` with its Message-ID replaced (the same text sent again is a new message).
+fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.to_ascii_lowercase().starts_with("message-id:") {
+            out.push_str(&format!("Message-ID: <{id}>\r\n"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
+}
+
+/// `raw` with its From replaced.
+fn with_from(raw: &[u8], from: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.to_ascii_lowercase().starts_with("from:") {
+            out.push_str(&format!("From: {from}\r\n"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
+}
+
+const BOUNCE: &str = "From: Mail Delivery System <MAILER-DAEMON@mx.mailbox.example>\r\n\
+To: tietopyynnot@kela.example\r\n\
+Subject: Undelivered Mail Returned to Sender\r\n\
+Message-ID: <bounce-1@mx.mailbox.example>\r\n\
+Auto-Submitted: auto-replied\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\
+\r\n\
+--b1\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+I'm sorry to have to inform you that your message could not be delivered.\r\n\
+--b1\r\n\
+Content-Type: message/delivery-status\r\n\
+\r\n\
+Reporting-MTA: dns; mx.mailbox.example\r\n\
+\r\n\
+Final-Recipient: rfc822; j.example@mailbox.example\r\n\
+Action: failed\r\n\
+Status: 5.1.1\r\n\
+--b1--\r\n";
+
+#[test]
+fn no_reply_to_responders_bounces_repeats_ourselves_or_floods() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    let all = examples();
+    let (incomplete, out_of_office) = (all[2].clone(), all[5].clone());
+    let mut messages = vec![
+        out_of_office,
+        BOUNCE.as_bytes().to_vec(),
+        incomplete.clone(),
+        // The same citizen sends the same text again, before or after our reply.
+        with_message_id(&incomplete, "again-1@mailbox.example"),
+        // Mail that claims to come from our own address.
+        with_from(
+            &with_message_id(&incomplete, "own-1@kela.example"),
+            "Kela <tietopyynnot@kela.example>",
+        ),
+    ];
+    // One address sending many different incomplete requests: answered up to the daily limit.
+    for n in 0..4 {
+        let raw = with_message_id(&incomplete, &format!("flood-{n}@flood.example"));
+        let raw = String::from_utf8_lossy(&with_from(&raw, "Flood <f@flood.example>"))
+            .replace("090263-923E", ["010101A123N", "311299-999R", "121212A899H", "020202A202X"][n]);
+        messages.push(raw.into_bytes());
+    }
+    dovecot.append("INBOX", &messages);
+    let work = workdir(&["replies_per_address_per_day = 2"]);
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&out).contains(&format!("stored {}", messages.len())), "{}", stderr(&out));
+    let received = sink.received();
+    let recipients: Vec<String> = received
+        .iter()
+        .map(|(_, envelope)| envelope["to"][0].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        recipients.iter().filter(|r| *r == "j.example@mailbox.example").count(),
+        1,
+        "the citizen is answered once, not for the repeat: {recipients:?}"
+    );
+    assert!(!recipients.iter().any(|r| r.contains("kela.example")), "{recipients:?}");
+    assert!(!recipients.iter().any(|r| r.contains("MAILER-DAEMON")), "{recipients:?}");
+    assert_eq!(
+        recipients.iter().filter(|r| *r == "f@flood.example").count(),
+        2,
+        "at most the daily limit to one address: {recipients:?}"
+    );
+    let list = datareq_cli(work.path(), &["outbox", "list"]);
+    assert_eq!(list.matches("rate_limited").count(), 2, "{list}");
+    // A second run sends nothing more.
+    let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&again).contains("replies sent 0"), "{}", stderr(&again));
+}

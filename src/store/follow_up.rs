@@ -270,8 +270,11 @@ impl Store {
         for event in &events {
             log.record(&self.hasher, now, &actor, event.name(), reference, "");
         }
+        // A follow-up that brings nothing new (the same text sent again) is not answered
+        // again: the citizen already has our list of what is missing.
+        let new_information = !merged.supplied.is_empty();
         let reply_queued = match (&content.sender, state) {
-            (Some(to), RequestState::Incomplete) if !m.parsed.auto_submitted => {
+            (Some(to), RequestState::Incomplete) if !m.parsed.auto_submitted && new_information => {
                 let reply = self.sealer.seal_json(&ReplyContent {
                     to: to.clone(),
                     language: content.language,
