@@ -519,3 +519,45 @@ fn no_reply_to_responders_bounces_repeats_ourselves_or_floods() {
     let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
     assert!(stderr(&again).contains("replies sent 0"), "{}", stderr(&again));
 }
+
+#[test]
+fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    let all = examples();
+    dovecot.append("INBOX", &all[..3]);
+    let work = workdir(&[]);
+    let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
+    wait_until("the first messages are processed", Duration::from_secs(30), || {
+        dovecot.count("Processed") == 3
+    });
+    let before = dovecot.uid_validity("INBOX");
+    // The server renumbers the mailbox while the daemon is connected; then a message it has
+    // already stored reappears (as after a crash between commit and move), and a new one comes.
+    dovecot.doveadm(&[
+        "mailbox",
+        "update",
+        "-u",
+        support::dovecot::USER,
+        "--uid-validity",
+        &(before + 1000).to_string(),
+        "INBOX",
+    ]);
+    assert_ne!(dovecot.uid_validity("INBOX"), before);
+    // The third is the English request that was answered for what it lacks.
+    dovecot.copy("Processed", 3, "INBOX");
+    dovecot.append("INBOX", &all[3..4]);
+    wait_until("the inbox is empty again", Duration::from_secs(60), || {
+        dovecot.count("INBOX") == 0 && dovecot.count("Processed") == 5
+    });
+    let (status, log) = daemon.stop();
+    assert!(status.success(), "{log}");
+    assert_eq!(references(work.path()).len(), 4, "the reappearing message is no new request");
+    assert_eq!(
+        sink.received().len(),
+        2,
+        "the English request and the new one are answered, the English one only once"
+    );
+    assert!(log.contains("UIDVALIDITY changed"), "the daemon noticed: {log}");
+}

@@ -307,6 +307,16 @@ protocol imap {{
         });
     }
 
+    /// Copies message number `seq` of `from` into `to` (as if its move had never happened).
+    pub fn copy(&self, from: &str, seq: u32, to: &str) {
+        rt().block_on(async {
+            let mut session = self.session().await;
+            session.select(from).await.unwrap();
+            session.copy(seq.to_string(), to).await.unwrap();
+            session.logout().await.ok();
+        });
+    }
+
     /// The messages of a folder, in UID order.
     pub fn messages(&self, folder: &str) -> Vec<Vec<u8>> {
         rt().block_on(async {
