@@ -561,3 +561,63 @@ fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
     );
     assert!(log.contains("UIDVALIDITY changed"), "the daemon noticed: {log}");
 }
+
+/// `count` freshly generated dev-family messages (the shared generator, seed `seed`).
+fn generated(count: usize, seed: u32) -> Vec<Vec<u8>> {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new("python3")
+        .arg(root().join("../shared/corpus/gen_corpus.py"))
+        .args(["--family", "dev", "--quiet", "--seed", &seed.to_string()])
+        .args(["--count", &count.to_string(), "--out"])
+        .arg(out.path())
+        .status()
+        .expect("python3");
+    assert!(status.success(), "the generator failed (is ../shared there?)");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    names.sort();
+    names.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+#[test]
+fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    let messages = generated(2000, 11);
+    dovecot.append("INBOX", &messages);
+    let work = workdir(&[]);
+    let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
+    wait_until("the daemon is under way", Duration::from_secs(120), || {
+        dovecot.count("Processed") > 0
+    });
+    let signalled = Instant::now();
+    let (status, log) = daemon.stop();
+    let stopping = signalled.elapsed();
+    assert!(status.success(), "exit 0 on SIGTERM: {status:?}\n{log}");
+    assert!(stopping < Duration::from_secs(30), "stopped within the deadline: {stopping:?}");
+    let left = dovecot.count("INBOX");
+    eprintln!("SIGTERM: stopped in {stopping:?} with {left} of 2000 messages left");
+    assert!(left > 0, "stopped before the end (else this test shows nothing)");
+    assert_eq!(dovecot.count("Processed") + left, 2000);
+
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&out).contains(&format!("stored {left}, not stored 0")), "{}", stderr(&out));
+    assert_eq!(dovecot.count("INBOX"), 0);
+    assert_eq!(dovecot.count("Processed"), 2000);
+    assert_eq!(datareq_cli(work.path(), &["outbox", "list"]), "", "every reply went out");
+    let replies = sink.received();
+    let answered: std::collections::BTreeSet<String> = replies
+        .iter()
+        .map(|(raw, _)| {
+            header(&String::from_utf8_lossy(raw), "In-Reply-To")
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(answered.len(), replies.len(), "no message answered twice");
+    assert!(replies.len() > 100, "the incomplete requests were answered: {}", replies.len());
+}
