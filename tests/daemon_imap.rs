@@ -488,28 +488,46 @@ fn no_reply_to_responders_bounces_repeats_ourselves_or_floods() {
     // One address sending many different incomplete requests: answered up to the daily limit.
     for n in 0..4 {
         let raw = with_message_id(&incomplete, &format!("flood-{n}@flood.example"));
-        let raw = String::from_utf8_lossy(&with_from(&raw, "Flood <f@flood.example>"))
-            .replace("090263-923E", ["010101A123N", "311299-999R", "121212A899H", "020202A202X"][n]);
+        let raw = String::from_utf8_lossy(&with_from(&raw, "Flood <f@flood.example>")).replace(
+            "090263-923E",
+            ["010101A123N", "311299-999R", "121212A899H", "020202A202X"][n],
+        );
         messages.push(raw.into_bytes());
     }
     dovecot.append("INBOX", &messages);
     let work = workdir(&["replies_per_address_per_day = 2"]);
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
-    assert!(stderr(&out).contains(&format!("stored {}", messages.len())), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("stored {}", messages.len())),
+        "{}",
+        stderr(&out)
+    );
     let received = sink.received();
     let recipients: Vec<String> = received
         .iter()
         .map(|(_, envelope)| envelope["to"][0].as_str().unwrap().to_string())
         .collect();
     assert_eq!(
-        recipients.iter().filter(|r| *r == "j.example@mailbox.example").count(),
+        recipients
+            .iter()
+            .filter(|r| *r == "j.example@mailbox.example")
+            .count(),
         1,
         "the citizen is answered once, not for the repeat: {recipients:?}"
     );
-    assert!(!recipients.iter().any(|r| r.contains("kela.example")), "{recipients:?}");
-    assert!(!recipients.iter().any(|r| r.contains("MAILER-DAEMON")), "{recipients:?}");
+    assert!(
+        !recipients.iter().any(|r| r.contains("kela.example")),
+        "{recipients:?}"
+    );
+    assert!(
+        !recipients.iter().any(|r| r.contains("MAILER-DAEMON")),
+        "{recipients:?}"
+    );
     assert_eq!(
-        recipients.iter().filter(|r| *r == "f@flood.example").count(),
+        recipients
+            .iter()
+            .filter(|r| *r == "f@flood.example")
+            .count(),
         2,
         "at most the daily limit to one address: {recipients:?}"
     );
@@ -517,7 +535,11 @@ fn no_reply_to_responders_bounces_repeats_ourselves_or_floods() {
     assert_eq!(list.matches("rate_limited").count(), 2, "{list}");
     // A second run sends nothing more.
     let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
-    assert!(stderr(&again).contains("replies sent 0"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("replies sent 0"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -529,9 +551,11 @@ fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
     dovecot.append("INBOX", &all[..3]);
     let work = workdir(&[]);
     let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
-    wait_until("the first messages are processed", Duration::from_secs(30), || {
-        dovecot.count("Processed") == 3
-    });
+    wait_until(
+        "the first messages are processed",
+        Duration::from_secs(30),
+        || dovecot.count("Processed") == 3,
+    );
     let before = dovecot.uid_validity("INBOX");
     // The server renumbers the mailbox while the daemon is connected; then a message it has
     // already stored reappears (as after a crash between commit and move), and a new one comes.
@@ -553,13 +577,20 @@ fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
     });
     let (status, log) = daemon.stop();
     assert!(status.success(), "{log}");
-    assert_eq!(references(work.path()).len(), 4, "the reappearing message is no new request");
+    assert_eq!(
+        references(work.path()).len(),
+        4,
+        "the reappearing message is no new request"
+    );
     assert_eq!(
         sink.received().len(),
         2,
         "the English request and the new one are answered, the English one only once"
     );
-    assert!(log.contains("UIDVALIDITY changed"), "the daemon noticed: {log}");
+    assert!(
+        log.contains("UIDVALIDITY changed"),
+        "the daemon noticed: {log}"
+    );
 }
 
 /// `count` freshly generated dev-family messages (the shared generator, seed `seed`).
@@ -572,7 +603,10 @@ fn generated(count: usize, seed: u32) -> Vec<Vec<u8>> {
         .arg(out.path())
         .status()
         .expect("python3");
-    assert!(status.success(), "the generator failed (is ../shared there?)");
+    assert!(
+        status.success(),
+        "the generator failed (is ../shared there?)"
+    );
     let mut names: Vec<PathBuf> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -598,17 +632,31 @@ fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat()
     let (status, log) = daemon.stop();
     let stopping = signalled.elapsed();
     assert!(status.success(), "exit 0 on SIGTERM: {status:?}\n{log}");
-    assert!(stopping < Duration::from_secs(30), "stopped within the deadline: {stopping:?}");
+    assert!(
+        stopping < Duration::from_secs(30),
+        "stopped within the deadline: {stopping:?}"
+    );
     let left = dovecot.count("INBOX");
     eprintln!("SIGTERM: stopped in {stopping:?} with {left} of 2000 messages left");
-    assert!(left > 0, "stopped before the end (else this test shows nothing)");
+    assert!(
+        left > 0,
+        "stopped before the end (else this test shows nothing)"
+    );
     assert_eq!(dovecot.count("Processed") + left, 2000);
 
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
-    assert!(stderr(&out).contains(&format!("stored {left}, not stored 0")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("stored {left}, not stored 0")),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(dovecot.count("INBOX"), 0);
     assert_eq!(dovecot.count("Processed"), 2000);
-    assert_eq!(datareq_cli(work.path(), &["outbox", "list"]), "", "every reply went out");
+    assert_eq!(
+        datareq_cli(work.path(), &["outbox", "list"]),
+        "",
+        "every reply went out"
+    );
     let replies = sink.received();
     let answered: std::collections::BTreeSet<String> = replies
         .iter()
@@ -619,5 +667,80 @@ fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat()
         })
         .collect();
     assert_eq!(answered.len(), replies.len(), "no message answered twice");
-    assert!(replies.len() > 100, "the incomplete requests were answered: {}", replies.len());
+    assert!(
+        replies.len() > 100,
+        "the incomplete requests were answered: {}",
+        replies.len()
+    );
+}
+
+/// `raw` with its Authentication-Results headers replaced by `results`.
+fn with_auth_results(raw: &[u8], results: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text
+        .split_once("\n\n")
+        .or_else(|| text.split_once("\r\n\r\n"))
+        .unwrap();
+    let mut out = format!("Authentication-Results: {results}\r\n");
+    let mut skipping = false;
+    for line in head.split('\n') {
+        if line
+            .to_ascii_lowercase()
+            .starts_with("authentication-results:")
+        {
+            skipping = true;
+            continue;
+        }
+        if skipping && (line.starts_with(' ') || line.starts_with('\t')) {
+            continue;
+        }
+        skipping = false;
+        out.push_str(line.trim_end_matches('\r'));
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    out.into_bytes()
+}
+
+#[test]
+fn an_unauthenticated_sender_goes_to_a_clerk_unanswered() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    let incomplete = examples()[2].clone();
+    let failed = with_auth_results(
+        &with_message_id(&incomplete, "forged-1@mailbox.example"),
+        "mx1.kela.example; dkim=none; spf=fail smtp.mailfrom=mailbox.example; dmarc=fail header.from=mailbox.example",
+    );
+    // The same verdict from a server we do not trust is the sender's own claim: ignored.
+    let other = String::from_utf8_lossy(&incomplete).replace("090263-923E", "010101A123N");
+    let claimed = with_auth_results(
+        &with_from(
+            &with_message_id(other.as_bytes(), "claimed-1@other.example"),
+            "Other <o@other.example>",
+        ),
+        "mx.other.example; dmarc=fail",
+    );
+    dovecot.append("INBOX", &[failed, claimed]);
+    let work = workdir(&["# authserv_id = \"mx1.kela.example\""]);
+    let config = work.path().join("datareq.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "# authserv_id = \"mx1.kela.example\"",
+        "authserv_id = \"mx1.kela.example\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(
+        stderr(&out).contains("stored 2, not stored 0, replies sent 1"),
+        "{}",
+        stderr(&out)
+    );
+    let received = sink.received();
+    assert_eq!(received[0].1["to"][0], "o@other.example");
+    let states: Vec<String> = requests(work.path())
+        .iter()
+        .map(|r| r["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["needs_review", "incomplete"]);
 }

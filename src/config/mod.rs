@@ -92,6 +92,8 @@ pub struct MailConfig {
     pub replies_per_address_per_day: u32,
     /// `replies_per_hour`: automatic replies sent in an hour at most, to everyone together.
     pub replies_per_hour: u32,
+    /// `authserv_id`: our mail server's name in its `Authentication-Results` headers.
+    pub authserv_id: Option<String>,
 }
 
 /// Override `mail.mailbox` and `mail.outbox`.
@@ -191,6 +193,7 @@ impl Config {
                 })
                 .collect(),
             max_message_bytes: self.limits.max_message_bytes,
+            trusted_authserv_id: self.mail.authserv_id.clone(),
         }
     }
 }

@@ -57,6 +57,7 @@ struct RawMail {
     send_retry_seconds: Option<u32>,
     replies_per_address_per_day: Option<u32>,
     replies_per_hour: Option<u32>,
+    authserv_id: Option<String>,
 }
 
 #[derive(Default)]
@@ -267,6 +268,22 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         required: false,
         parse: |w, loc, item, out| {
             out.replies_per_hour = bounded(w, loc, item, 10_000_000, "replies")
+        },
+    },
+    KeySpec {
+        name: "authserv_id",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.authserv_id = non_empty_string(w, loc, item).filter(|id| {
+                let valid = !id.contains(|c: char| c.is_whitespace() || c == ';');
+                if !valid {
+                    w.problem(
+                        loc,
+                        "an authserv-id is one token (usually the server's host name)",
+                    );
+                }
+                valid
+            })
         },
     },
     KeySpec {
@@ -819,6 +836,7 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             send_retry_seconds: send_retry_seconds?,
             replies_per_address_per_day: replies_per_address_per_day?,
             replies_per_hour: replies_per_hour?,
+            authserv_id: raw.mail.authserv_id,
         },
         store: StoreConfig {
             database: database?,

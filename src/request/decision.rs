@@ -9,6 +9,7 @@ use crate::request::model::{
     AttachmentOutcome, AttachmentReport, Field, Fields, ReviewReason, Status,
 };
 use crate::request::rules::Rules;
+use crate::request::sender_auth::{sender_auth, SenderAuth};
 
 /// The decision's outcome for one message.
 pub struct Decision {
@@ -46,6 +47,13 @@ pub fn decide(
     let mut reasons: Vec<ReviewReason> = Vec::new();
     if view.too_large {
         reasons.push(ReviewReason::TooLarge);
+    }
+    // Our mail server says the sender is not who the From claims: a clerk decides, and
+    // nothing is answered automatically (a forged request must not reach a real person).
+    if let Some(id) = &rules.trusted_authserv_id {
+        if sender_auth(&view.authentication_results, id) == SenderAuth::Failed {
+            reasons.push(ReviewReason::UnauthenticatedSender);
+        }
     }
     // Automatic mail is never a request, even when it answers one of our replies (an
     // out-of-office notice quotes our Message-ID and carries a business signature).

@@ -61,6 +61,9 @@ pub struct MailView {
     pub references: Vec<String>,
     /// RFC 3834 and the other signs of mail that must never be answered.
     pub auto_submitted: bool,
+    /// Every `Authentication-Results` header's value, topmost first (judged against the
+    /// trusted server's authserv-id by `sender_auth`).
+    pub authentication_results: Vec<String>,
     /// The readable body as plain text (HTML already converted).
     pub body: String,
     pub attachments: Vec<Attachment>,
@@ -142,6 +145,9 @@ fn headers_view(message: &mail_parser::Message<'_>) -> MailView {
         in_reply_to: id_list(message.in_reply_to()),
         references: id_list(message.references()),
         auto_submitted: is_automatic(message),
+        authentication_results: raw_headers(message, "Authentication-Results")
+            .map(str::to_string)
+            .collect(),
         ..MailView::default()
     }
 }
@@ -154,17 +160,25 @@ fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
     }
 }
 
-fn raw_header<'a>(message: &'a mail_parser::Message<'_>, name: &str) -> Option<&'a str> {
+fn raw_header<'a>(message: &'a mail_parser::Message<'_>, name: &'a str) -> Option<&'a str> {
+    raw_headers(message, name).next()
+}
+
+/// The raw values of every header called `name`, in order.
+fn raw_headers<'a>(
+    message: &'a mail_parser::Message<'_>,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     message
         .headers()
         .iter()
-        .find(|h| h.name().eq_ignore_ascii_case(name))
-        .and_then(|h| {
+        .filter(move |h| h.name().eq_ignore_ascii_case(name))
+        .filter_map(|h| {
             message
                 .raw_message()
                 .get(h.offset_start() as usize..h.offset_end() as usize)
         })
-        .and_then(|b| std::str::from_utf8(b).ok())
+        .filter_map(|b| std::str::from_utf8(b).ok())
         .map(str::trim)
 }
 

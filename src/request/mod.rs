@@ -17,6 +17,7 @@ pub mod parse;
 pub mod personal_id;
 pub mod reference;
 pub mod rules;
+pub mod sender_auth;
 pub mod vocab;
 
 pub use model::{Field, ParsedRequest, ReviewReason, Status};

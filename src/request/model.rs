@@ -116,6 +116,7 @@ pub enum ReviewReason {
     NoText,
     OnBehalfOfAnotherPerson,
     TooLarge,
+    UnauthenticatedSender,
     UnknownServiceProvider,
     UnreadableAttachment,
 }
@@ -132,6 +133,7 @@ impl ReviewReason {
             ReviewReason::NoText => "no_text",
             ReviewReason::OnBehalfOfAnotherPerson => "on_behalf_of_another_person",
             ReviewReason::TooLarge => "too_large",
+            ReviewReason::UnauthenticatedSender => "unauthenticated_sender",
             ReviewReason::UnknownServiceProvider => "unknown_service_provider",
             ReviewReason::UnreadableAttachment => "unreadable_attachment",
         }

@@ -20,6 +20,9 @@ pub struct Rules {
     pub providers: Vec<Provider>,
     /// Messages larger than this are not parsed (`too_large`).
     pub max_message_bytes: usize,
+    /// The authserv-id of our own mail server, whose `Authentication-Results` are trusted;
+    /// `None`: sender authentication is not judged.
+    pub trusted_authserv_id: Option<String>,
 }
 
 impl Default for Rules {
@@ -43,6 +46,7 @@ impl Default for Rules {
                 organisation: "helsinki".into(),
             }],
             max_message_bytes: 25 * 1024 * 1024,
+            trusted_authserv_id: None,
         }
     }
 }
