@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::daemon::pipeline::store_messages;
+use crate::daemon::pipeline::{store_messages, Intake};
 use crate::request::RequestParser;
 use crate::store::IngestOutcome;
 
@@ -56,7 +56,13 @@ pub fn run(config: &Config, args: &[String], quiet: bool) -> anyhow::Result<Exit
         crate::worker::configured_reader(&config.limits),
     );
     let mut tally = Tally::default();
-    store_messages(&rt, &store, &parser, config, files, |file, outcome| {
+    let mail_keys = super::store::mail_keys(config)?;
+    let intake = Intake {
+        parser: &parser,
+        config,
+        mail_keys: mail_keys.as_ref(),
+    };
+    store_messages(&rt, &store, &intake, files, |file, outcome| {
         tally.record(file, outcome, quiet)
     })?;
     rt.block_on(store.close());

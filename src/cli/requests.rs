@@ -102,6 +102,7 @@ struct ShowJson<'a> {
     messages: usize,
     #[serde(flatten)]
     content: &'a crate::store::RequestContent,
+    history: &'a [crate::store::HistoryEntry],
 }
 
 pub fn show(config: &Config, reference: &str, json: bool) -> anyhow::Result<ExitCode> {
@@ -133,6 +134,7 @@ pub fn show(config: &Config, reference: &str, json: bool) -> anyhow::Result<Exit
                 due_at: s.due_at,
                 messages: request.messages,
                 content: &request.content,
+                history: &request.history,
             })?
         );
         return Ok(ExitCode::SUCCESS);
@@ -158,6 +160,17 @@ pub fn show(config: &Config, reference: &str, json: bool) -> anyhow::Result<Exit
         write_outcome(&mut out, &c.missing, &invalid, &c.review_reasons)?;
         write_attachments(&mut out, &c.attachments)?;
         writeln!(out, "  {:<14} {}", "messages", request.messages)?;
+        writeln!(out, "  history")?;
+        for h in &request.history {
+            writeln!(
+                out,
+                "    {}  {:<14} {:<16} {}",
+                crate::request::calendar::iso_time(h.at),
+                h.actor,
+                h.action,
+                h.detail
+            )?;
+        }
         out.flush()
     })();
     if let Err(e) = written {

@@ -58,3 +58,14 @@ pub fn migrate(config: &Config) -> anyhow::Result<std::process::ExitCode> {
     println!("database schema is up to date");
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+/// Kela's secret keys for PGP/MIME mail (`mail.decryption_key_file`), when configured.
+pub fn mail_keys(config: &Config) -> anyhow::Result<Option<crate::crypto::pgp_mime::MailKeys>> {
+    config
+        .mail
+        .decryption_key_file
+        .as_deref()
+        .map(crate::crypto::pgp_mime::MailKeys::load)
+        .transpose()
+        .context("mail.decryption_key_file")
+}

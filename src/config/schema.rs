@@ -58,6 +58,7 @@ struct RawMail {
     replies_per_address_per_day: Option<u32>,
     replies_per_hour: Option<u32>,
     authserv_id: Option<String>,
+    decryption_key_file: Option<String>,
 }
 
 #[derive(Default)]
@@ -269,6 +270,11 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         parse: |w, loc, item, out| {
             out.replies_per_hour = bounded(w, loc, item, 10_000_000, "replies")
         },
+    },
+    KeySpec {
+        name: "decryption_key_file",
+        required: false,
+        parse: |w, loc, item, out| out.decryption_key_file = non_empty_string(w, loc, item),
     },
     KeySpec {
         name: "authserv_id",
@@ -837,6 +843,7 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             replies_per_address_per_day: replies_per_address_per_day?,
             replies_per_hour: replies_per_hour?,
             authserv_id: raw.mail.authserv_id,
+            decryption_key_file: raw.mail.decryption_key_file.map(Into::into),
         },
         store: StoreConfig {
             database: database?,

@@ -229,7 +229,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
 }
 
 /// Refuses a key file (or the directory) that group or others may read or write.
-fn check_private(path: &Path) -> Result<(), CryptoError> {
+pub(super) fn check_private(path: &Path) -> Result<(), CryptoError> {
     let meta = fs::metadata(path).map_err(|source| CryptoError::Io {
         path: path.to_path_buf(),
         source,

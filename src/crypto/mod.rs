@@ -31,6 +31,7 @@ use accept_unsigned;
 pub mod backup;
 mod keyed_hash;
 mod keys;
+pub mod pgp_mime;
 mod seal;
 
 use std::path::PathBuf;

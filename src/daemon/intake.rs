@@ -179,8 +179,11 @@ impl Services<'_> {
         pipeline::store_messages(
             self.rt,
             self.store,
-            self.parser,
-            self.config,
+            &pipeline::Intake {
+                parser: self.parser,
+                config: self.config,
+                mail_keys: self.mail_keys,
+            },
             messages,
             |m, outcome| match outcome {
                 Ok(_) => {

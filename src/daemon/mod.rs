@@ -47,6 +47,7 @@ pub struct Services<'a> {
     pub store: &'a Store,
     pub parser: &'a RequestParser,
     pub config: &'a Config,
+    pub mail_keys: Option<&'a crate::crypto::pgp_mime::MailKeys>,
     pub outbox: &'a Outbox,
     pub sender: &'a Sender,
     pub stop: tokio::sync::watch::Receiver<bool>,
@@ -95,6 +96,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         config.rules(),
         crate::worker::configured_reader(&config.limits),
     );
+    let mail_keys = crate::cli::store::mail_keys(config)?;
     let notifier = Notifier::from_env();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
@@ -116,6 +118,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         store: &store,
         parser: &parser,
         config,
+        mail_keys: mail_keys.as_ref(),
         outbox: &outbox,
         sender: &sender,
         stop,

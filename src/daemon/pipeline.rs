@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use crate::config::Config;
+use crate::crypto::pgp_mime::{open_message, MailKeys, Opened};
 use crate::request::RequestParser;
 use crate::store::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage, Store};
 
@@ -38,13 +39,21 @@ impl Pending for String {
 /// failed batch costs little to redo.
 pub const BATCH: usize = 256;
 
+/// What turns bytes into a prepared request: the parser, the configuration, and Kela's keys
+/// for PGP/MIME mail when configured.
+#[derive(Clone, Copy)]
+pub struct Intake<'a> {
+    pub parser: &'a RequestParser,
+    pub config: &'a Config,
+    pub mail_keys: Option<&'a MailKeys>,
+}
+
 /// Stores `files`, calling `each` with every message's outcome (or why it was not stored) in
 /// order, after its batch committed. A database error ends the run: what committed stays.
 pub fn store_messages<P: Pending>(
     rt: &tokio::runtime::Runtime,
     store: &Store,
-    parser: &RequestParser,
-    config: &Config,
+    intake: &Intake<'_>,
     files: &[P],
     mut each: impl FnMut(&P, Result<IngestOutcome, String>),
 ) -> Result<(), crate::store::StoreError> {
@@ -54,12 +63,12 @@ pub fn store_messages<P: Pending>(
         let mut chunks = files.chunks(BATCH);
         let mut prepared = chunks
             .next()
-            .map(|c| (c, prepare_all(store, parser, config, c, year, threads)));
+            .map(|c| (c, prepare_all(store, intake, c, year, threads)));
         while let Some((chunk, results)) = prepared.take() {
             let next = chunks.next().map(|c| {
                 (
                     c,
-                    scope.spawn(move || prepare_all(store, parser, config, c, year, threads)),
+                    scope.spawn(move || prepare_all(store, intake, c, year, threads)),
                 )
             });
             let mut ok_files = Vec::with_capacity(chunk.len());
@@ -91,8 +100,7 @@ pub fn store_messages<P: Pending>(
 /// or sealed is an error by reason (never by content).
 fn prepare_all<P: Pending>(
     store: &Store,
-    parser: &RequestParser,
-    config: &Config,
+    intake: &Intake<'_>,
     files: &[P],
     year: i32,
     threads: usize,
@@ -104,7 +112,7 @@ fn prepare_all<P: Pending>(
             .map(|part| {
                 let handle = scope.spawn(move || {
                     part.iter()
-                        .map(|file| prepare_one(store, parser, config, file, year))
+                        .map(|file| prepare_one(store, intake, file, year))
                         .collect::<Vec<_>>()
                 });
                 (part.len(), handle)
@@ -126,21 +134,53 @@ fn prepare_all<P: Pending>(
 
 fn prepare_one<P: Pending>(
     store: &Store,
-    parser: &RequestParser,
-    config: &Config,
+    intake: &Intake<'_>,
     message: &P,
     year: i32,
 ) -> Result<PreparedMessage, String> {
-    let max = config.limits.max_message_bytes;
+    let max = intake.config.limits.max_message_bytes;
     let raw = message.read(max)?;
+    let (raw, pgp) = if message.headers_only() || !mentions_pgp(&raw) {
+        (raw, None)
+    } else {
+        match open_message(&raw, intake.mail_keys, max) {
+            Opened::AsIs { signature } => (raw, Some(format!("signature={}", signature.name()))),
+            Opened::Decrypted { raw, signature } => (
+                Cow::Owned(raw),
+                Some(format!("pgp=decrypted; signature={}", signature.name())),
+            ),
+            Opened::Undecryptable => (raw, Some("pgp=undecryptable".to_string())),
+        }
+    };
     let incoming = Incoming {
         raw: &raw,
         position: message.position(),
     };
     let max = if message.headers_only() { 0 } else { max };
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        store.prepare_within(parser, incoming, year, max)
+    let mut prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.prepare_within(intake.parser, incoming, year, max)
     }))
     .map_err(|_| "internal error while parsing; not stored".to_string())?
-    .map_err(|e| format!("not stored: {e}"))
+    .map_err(|e| format!("not stored: {e}"))?;
+    if let Some(note) = pgp {
+        prepared.note(&note);
+    }
+    Ok(prepared)
+}
+
+/// Whether the header block names a PGP/MIME protocol (`application/pgp-encrypted` or
+/// `-signature`): only then is the message parsed for PGP/MIME, which costs a second parse.
+fn mentions_pgp(raw: &[u8]) -> bool {
+    let head = &raw[..raw.len().min(64 * 1024)];
+    let end = [
+        head.windows(2).position(|w| w == b"\n\n"),
+        head.windows(3).position(|w| w == b"\n\r\n"),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .unwrap_or(head.len());
+    head[..end]
+        .windows(16)
+        .any(|w| w.eq_ignore_ascii_case(b"application/pgp-"))
 }

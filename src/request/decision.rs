@@ -57,7 +57,13 @@ pub fn decide(
     }
     // Automatic mail is never a request, even when it answers one of our replies (an
     // out-of-office notice quotes our Message-ID and carries a business signature).
-    let request = !view.too_large && !view.auto_submitted && is_request(&extracted, follow_up);
+    if view.encrypted {
+        reasons.push(ReviewReason::EncryptedUndecryptable);
+    }
+    let request = !view.too_large
+        && !view.encrypted
+        && !view.auto_submitted
+        && is_request(&extracted, follow_up);
     // A document that failed to open (locked, damaged, over a limit) may hold a request
     // that contradicts the text: a clerk looks even when the text is a whole request.
     for a in attachments {
@@ -78,8 +84,8 @@ pub fn decide(
         )
     });
     if !request {
-        if view.too_large {
-            // The content was never read: nothing to report but its size.
+        if view.too_large || view.encrypted {
+            // The content was never read: nothing to report but why.
         } else if view.auto_submitted {
             // Bounces carry the returned message as an attachment; nothing to read there.
             reasons.push(ReviewReason::NoRequestFound);

@@ -71,6 +71,9 @@ pub struct MailView {
     pub too_large: bool,
     /// mail-parser could not make a message of the bytes at all.
     pub unparseable: bool,
+    /// PGP/MIME encrypted (`multipart/encrypted`): the daemon decrypts what it can before
+    /// parsing, so one that reaches the parser could not be decrypted.
+    pub encrypted: bool,
 }
 
 impl std::fmt::Debug for MailView {
@@ -110,6 +113,10 @@ pub fn read_message(raw: &[u8], max_bytes: usize) -> MailView {
         };
     };
     let mut view = headers_view(&message);
+    if is_encrypted(&message) {
+        view.encrypted = true;
+        return view;
+    }
     view.body = body_text(&message);
     view.attachments = attachments(&message, 0);
     if is_delivery_report(&message) {
@@ -150,6 +157,14 @@ fn headers_view(message: &mail_parser::Message<'_>) -> MailView {
             .collect(),
         ..MailView::default()
     }
+}
+
+fn is_encrypted(message: &mail_parser::Message<'_>) -> bool {
+    message.content_type().is_some_and(|c| {
+        c.ctype().eq_ignore_ascii_case("multipart")
+            && c.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("encrypted"))
+    })
 }
 
 fn id_list(value: &HeaderValue<'_>) -> Vec<String> {

@@ -57,6 +57,14 @@ pub struct PreparedMessage {
     pub(super) required: Vec<Field>,
 }
 
+impl PreparedMessage {
+    /// Adds a note (names and outcomes, never values) to what the audit trail records.
+    pub fn note(&mut self, note: &str) {
+        self.detail.push_str("; ");
+        self.detail.push_str(note);
+    }
+}
+
 impl std::fmt::Debug for PreparedMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedMessage")

@@ -26,7 +26,7 @@ pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;
 pub use outbox::{ClaimedReply, OutboxState, UnsentReply};
-pub use records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
+pub use records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary, StoredRequest};
 pub use transitions::Extension;
 
 /// Which database a URL names.

@@ -98,4 +98,15 @@ pub struct StoredRequest {
     pub content: RequestContent,
     /// Messages stored for it (the request and its follow-ups).
     pub messages: usize,
+    /// Its audit trail, oldest first (names and outcomes, no personal values).
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One audit event of a request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
 }

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::audit::{append, Actor};
-use super::records::{ReplyContent, RequestContent, RequestSummary, StoredRequest};
+use super::records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary, StoredRequest};
 use super::{parse_state, Store, StoreError};
 use crate::request::lifecycle::RequestState;
 
@@ -76,10 +76,27 @@ impl Store {
             .fetch_one(&self.pool)
             .await?
             .try_get::<i64, _>(0)? as usize;
+        let history = sqlx::query(
+            "SELECT at, actor, action, detail FROM audit_events WHERE reference = $1 ORDER BY seq",
+        )
+        .bind(reference.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(HistoryEntry {
+                at: row.try_get(0)?,
+                actor: row.try_get(1)?,
+                action: row.try_get(2)?,
+                detail: row.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(StoredRequest {
             summary,
             content,
             messages,
+            history,
         })
     }
 
