@@ -124,7 +124,7 @@ fn appended_mail_is_stored_moved_and_answered_over_smtp() {
     let work = workdir(&[]);
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
     assert!(
-        stderr(&out).contains("stored 6, not stored 0, replies sent 2"),
+        stderr(&out).contains("stored 6, not stored 0, replies sent 5"),
         "{}",
         stderr(&out)
     );
@@ -135,11 +135,29 @@ fn appended_mail_is_stored_moved_and_answered_over_smtp() {
         "and is in the processed folder"
     );
     let received = sink.received();
-    assert_eq!(
-        received.len(),
-        2,
-        "the two incomplete requests are answered"
-    );
+    // Two requests lack something; two are complete and one waits for a clerk (receipts);
+    // the out-of-office notice gets nothing.
+    let (missing, receipts): (Vec<_>, Vec<_>) = received.iter().partition(|(raw, _)| {
+        let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+        let subject = parsed.subject().unwrap_or_default();
+        subject.contains("needs more information") || subject.contains("tarvitsee lis")
+    });
+    assert_eq!(missing.len(), 2, "the two incomplete requests are answered");
+    assert_eq!(receipts.len(), 3, "the others get a receipt");
+    for (raw, _) in &receipts {
+        let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+        let body = parsed.body_text(0).unwrap().to_lowercase();
+        assert!(
+            body.contains("dr-20"),
+            "a receipt names the reference: {body}"
+        );
+        for word in ["vastaamo", "terap", "therap", "psyk"] {
+            assert!(
+                !body.contains(word),
+                "a receipt never names the care: {body}"
+            );
+        }
+    }
     for (raw, envelope) in &received {
         let text = String::from_utf8_lossy(raw);
         assert_eq!(header(&text, "Auto-Submitted"), Some("auto-replied"));
@@ -155,7 +173,7 @@ fn appended_mail_is_stored_moved_and_answered_over_smtp() {
         );
         assert_eq!(envelope["to"].as_array().unwrap().len(), 1);
     }
-    let subjects: Vec<String> = received
+    let subjects: Vec<String> = missing
         .iter()
         .map(|(raw, _)| {
             let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
@@ -179,7 +197,7 @@ fn appended_mail_is_stored_moved_and_answered_over_smtp() {
     // Nothing waits now; a second run stores and sends nothing.
     let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
     assert!(stderr(&again).contains("stored 0, not stored 0, replies sent 0"));
-    assert_eq!(sink.received().len(), 2);
+    assert_eq!(sink.received().len(), 5);
 }
 
 #[test]
@@ -360,7 +378,7 @@ fn smtp_refusals_are_retried_or_parked() {
         stderr(&out)
     );
     assert!(sink.received().is_empty());
-    // Accepted again: the deferred replies wait for their pause, then go out once.
+    // Two lists of what is missing and three receipts wait. Accepted again: the deferred replies wait for their pause, then go out once.
     sink.set_mode("accept");
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
     assert!(
@@ -369,13 +387,13 @@ fn smtp_refusals_are_retried_or_parked() {
         stderr(&out)
     );
     let list = datareq_cli(work.path(), &["outbox", "list"]);
-    assert_eq!(list.matches("deferred").count(), 2, "{list}");
+    assert_eq!(list.matches("deferred").count(), 5, "{list}");
     assert!(list.contains("451"), "the code is kept: {list}");
     // An operator's flush (as Postfix's postqueue -f) makes them due now.
     datareq_cli(work.path(), &["outbox", "flush"]);
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
-    assert!(stderr(&out).contains("replies sent 2"), "{}", stderr(&out));
-    assert_eq!(sink.received().len(), 2);
+    assert!(stderr(&out).contains("replies sent 5"), "{}", stderr(&out));
+    assert_eq!(sink.received().len(), 5);
     let list = datareq_cli(work.path(), &["outbox", "list"]);
     assert!(!list.contains("deferred"), "{list}");
 }
@@ -584,8 +602,8 @@ fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
     );
     assert_eq!(
         sink.received().len(),
-        2,
-        "the English request and the new one are answered, the English one only once"
+        4,
+        "two receipts and two lists of what is missing, the English request's only once"
     );
     assert!(
         log.contains("UIDVALIDITY changed"),

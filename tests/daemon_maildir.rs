@@ -69,11 +69,24 @@ fn a_round_stores_moves_and_answers_once() {
         deliver(work.path(), &name, &std::fs::read(&example).unwrap());
     }
     let out = run_once(work.path());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("stored 6, not stored 0, replies sent 2"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stored 6, not stored 0, replies sent 5"));
     assert!(files(&work.path().join("var/inbox/new")).is_empty());
     assert_eq!(files(&work.path().join("var/inbox/cur")).len(), 6);
     let sent = replies(work.path());
-    assert_eq!(sent.len(), 2, "the two incomplete requests are answered");
+    assert_eq!(
+        sent.len(),
+        5,
+        "two lists of what is missing, three receipts"
+    );
+    let receipts = sent
+        .iter()
+        .filter(|(h, _)| {
+            h.contains("has been received")
+                || h.contains("on vastaanotettu")
+                || h.contains("har tagits emot")
+        })
+        .count();
+    assert_eq!(receipts, 3, "complete and reviewed requests get a receipt");
     let english = sent
         .iter()
         .find(|(h, _)| h.contains("Your request needs more information"))
@@ -118,7 +131,7 @@ fn a_round_stores_moves_and_answers_once() {
     }
     let out = run_once(work.path());
     assert!(String::from_utf8_lossy(&out.stderr).contains("replies sent 0"));
-    assert_eq!(replies(work.path()).len(), 2);
+    assert_eq!(replies(work.path()).len(), 5);
 }
 
 #[test]
@@ -147,7 +160,14 @@ fn an_answer_to_a_reply_completes_the_request() {
     );
     deliver(work.path(), "answer.eml", answer.as_bytes());
     let out = run_once(work.path());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("replies sent 0"));
+    // Now complete: the citizen gets a receipt, in English, with the same reference.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("replies sent 1"));
+    let receipt = replies(work.path())
+        .into_iter()
+        .find(|(h, _)| h.contains("has been received"))
+        .expect("a receipt");
+    let reference = subject.split(']').next().unwrap().trim_start_matches('[');
+    assert!(receipt.0.contains(reference), "{}", receipt.0);
     let list = datareq(work.path())
         .args(["requests", "list"])
         .output()

@@ -32,6 +32,7 @@ pub async fn open(config: &Config) -> anyhow::Result<Store> {
     let settings = StoreSettings {
         due_days: config.request.due_days,
         pause_while_incomplete: config.request.pause_while_incomplete,
+        receipts: config.mail.receipts,
     };
     Store::open(&url, keys.sealer, keys.hasher, settings)
         .await

@@ -59,6 +59,7 @@ struct RawMail {
     replies_per_hour: Option<u32>,
     authserv_id: Option<String>,
     decryption_key_file: Option<String>,
+    receipts: Option<bool>,
 }
 
 #[derive(Default)]
@@ -270,6 +271,11 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         parse: |w, loc, item, out| {
             out.replies_per_hour = bounded(w, loc, item, 10_000_000, "replies")
         },
+    },
+    KeySpec {
+        name: "receipts",
+        required: false,
+        parse: |w, loc, item, out| out.receipts = boolean(w, loc, item),
     },
     KeySpec {
         name: "decryption_key_file",
@@ -726,6 +732,9 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "mail.replies_per_address_per_day",
         |d| d.mail.replies_per_address_per_day,
     );
+    let receipts = or_default(w, raw.mail.receipts, defaults, "mail.receipts", |d| {
+        d.mail.receipts
+    });
     let replies_per_hour = or_default(
         w,
         raw.mail.replies_per_hour,
@@ -843,6 +852,7 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             replies_per_address_per_day: replies_per_address_per_day?,
             replies_per_hour: replies_per_hour?,
             authserv_id: raw.mail.authserv_id,
+            receipts: receipts?,
             decryption_key_file: raw.mail.decryption_key_file.map(Into::into),
         },
         store: StoreConfig {

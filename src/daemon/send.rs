@@ -75,9 +75,9 @@ enum Guard {
     Wait,
 }
 
-/// The kind of reply sent without a person deciding; only these are limited. Notices a clerk
+/// The kinds of reply sent without a person deciding; only these are limited. Notices a clerk
 /// caused (extensions) are the clerk's decision and always go.
-const AUTOMATIC: &str = "missing_fields";
+const AUTOMATIC: [&str; 2] = ["missing_fields", "receipt"];
 
 /// Loop and abuse protection: no reply to our own address, none to mail systems' own
 /// addresses, at most so many per address per day and so many per hour overall.
@@ -90,25 +90,27 @@ fn guard(services: &Services<'_>, reply: &ClaimedReply) -> Result<Guard, DaemonE
     if MAIL_SYSTEM_LOCAL_PARTS.contains(&local) {
         return Ok(Guard::Suppress("mail_system_address"));
     }
-    if reply.kind != AUTOMATIC {
+    if !AUTOMATIC.contains(&reply.kind.as_str()) {
         return Ok(Guard::Send);
     }
+    let sent_since = |hash: Option<&[u8]>, since: i64| -> Result<i64, DaemonError> {
+        let mut n = 0;
+        for kind in AUTOMATIC {
+            n += services
+                .rt
+                .block_on(services.store.replies_sent_since(kind, hash, since))?;
+        }
+        Ok(n)
+    };
     let limits = &services.config.mail;
     let now = crate::cli::now();
-    let store = services.store;
     if let Some(hash) = &reply.sender_hash {
-        let today = services.rt.block_on(store.replies_sent_since(
-            AUTOMATIC,
-            Some(hash),
-            now - crate::request::calendar::DAY,
-        ))?;
+        let today = sent_since(Some(hash), now - crate::request::calendar::DAY)?;
         if today >= i64::from(limits.replies_per_address_per_day) {
             return Ok(Guard::Suppress("rate_limited"));
         }
     }
-    let hour = services
-        .rt
-        .block_on(store.replies_sent_since(AUTOMATIC, None, now - 3600))?;
+    let hour = sent_since(None, now - 3600)?;
     if hour >= i64::from(limits.replies_per_hour) {
         return Ok(Guard::Wait);
     }

@@ -59,7 +59,10 @@ pub fn render(
     let fill = |text: &str| {
         text.replace("{reference}", &reply.reference)
             .replace("{fields}", fields.trim_end())
-            .replace("{due_date}", &c.due_at.map(iso_date).unwrap_or_default())
+            .replace(
+                "{due_date}",
+                &iso_date(c.due_at.unwrap_or(reply.request_due_at)),
+            )
             .replace("{reason}", c.reason.as_deref().unwrap_or_default())
     };
     let to: Mailbox = c.to.parse().map_err(|_| MailError::BadRecipient)?;

@@ -35,6 +35,9 @@ pub fn template(kind: &str, language: Language) -> Option<Template> {
         ("extension", Language::Fi) => include_str!("../../config/templates/fi/extension.txt"),
         ("extension", Language::Sv) => include_str!("../../config/templates/sv/extension.txt"),
         ("extension", Language::En) => include_str!("../../config/templates/en/extension.txt"),
+        ("receipt", Language::Fi) => include_str!("../../config/templates/fi/receipt.txt"),
+        ("receipt", Language::Sv) => include_str!("../../config/templates/sv/receipt.txt"),
+        ("receipt", Language::En) => include_str!("../../config/templates/en/receipt.txt"),
         _ => return None,
     };
     Some(split(text))
@@ -94,7 +97,7 @@ mod tests {
     #[test]
     fn every_template_exists_and_names_nothing_sensitive() {
         for language in [Language::Fi, Language::Sv, Language::En] {
-            for kind in ["missing_fields", "extension"] {
+            for kind in ["missing_fields", "extension", "receipt"] {
                 let t = template(kind, language).unwrap();
                 assert!(t.subject.contains("{reference}"), "{kind} {language:?}");
                 let all = format!("{} {}", t.subject, t.body).to_lowercase();

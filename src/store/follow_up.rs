@@ -273,8 +273,14 @@ impl Store {
         // A follow-up that brings nothing new (the same text sent again) is not answered
         // again: the citizen already has our list of what is missing.
         let new_information = !merged.supplied.is_empty();
-        let reply_queued = match (&content.sender, state) {
-            (Some(to), RequestState::Incomplete) if !m.parsed.auto_submitted && new_information => {
+        let kind = match state {
+            RequestState::Incomplete if new_information => Some("missing_fields"),
+            // Completed by this answer: the citizen learns it is now on its way.
+            RequestState::Queued if self.settings.receipts && !other_sender => Some("receipt"),
+            _ => None,
+        };
+        let reply_queued = match (&content.sender, kind) {
+            (Some(to), Some(kind)) if !m.parsed.auto_submitted => {
                 let reply = self.sealer.seal_json(&ReplyContent {
                     to: to.clone(),
                     language: content.language,
@@ -285,22 +291,15 @@ impl Store {
                     reason: None,
                     due_at: None,
                 })?;
-                queue_reply(
-                    tx,
-                    target.id,
-                    &target.reference,
-                    "missing_fields",
-                    &reply,
-                    now,
-                )
-                .await?;
+                queue_reply(tx, target.id, &target.reference, kind, &reply, now).await?;
+                let detail = format!("kind={kind}");
                 log.record(
                     &self.hasher,
                     now,
                     &actor,
                     "reply_queued",
                     reference,
-                    "kind=missing_fields",
+                    &detail,
                 );
                 true
             }

@@ -49,6 +49,8 @@ pub struct PreparedMessage {
     pub(super) sealed_request: Vec<u8>,
     pub(super) sealed_message: Vec<u8>,
     pub(super) sealed_reply: Option<Vec<u8>>,
+    /// The kind of the automatic reply `sealed_reply` holds.
+    pub(super) reply_kind: &'static str,
     /// Field names and reasons for the audit trail (no values).
     pub(super) detail: String,
     /// The requests this message answers, by the replies it cites.
@@ -143,8 +145,9 @@ impl Store {
         let state = RequestState::received(parsed.status);
         let sender = view.from_address.clone();
         let content = RequestContent::new(&parsed, sender.clone(), view.subject.clone());
-        let sealed_reply = match (&sender, wants_reply(&parsed, state)) {
-            (Some(to), true) => Some(self.sealer.seal_json(&ReplyContent {
+        let reply_kind = reply_kind(&parsed, state, self.settings.receipts);
+        let sealed_reply = match (&sender, reply_kind) {
+            (Some(to), Some(_)) => Some(self.sealer.seal_json(&ReplyContent {
                 to: to.clone(),
                 language: parsed.language,
                 subject: view.subject.clone(),
@@ -166,6 +169,7 @@ impl Store {
             sealed_request: self.sealer.seal_json(&content)?,
             sealed_message: self.sealer.seal(incoming.raw)?,
             sealed_reply,
+            reply_kind: reply_kind.unwrap_or_default(),
             detail: audit_detail(&parsed),
             answered: answered_references(&view),
             required: parser.rules().required.clone(),
@@ -303,15 +307,9 @@ impl Store {
         let reply_queued = match m.sealed_reply.as_ref().filter(|_| link.is_none()) {
             Some(reply) => {
                 let message_id = reply_message_id(&reference_text, 1);
-                insert_reply(tx, request_id, "missing_fields", &message_id, reply, now).await?;
-                log.record(
-                    hasher,
-                    now,
-                    &actor,
-                    "reply_queued",
-                    at,
-                    "kind=missing_fields",
-                );
+                insert_reply(tx, request_id, m.reply_kind, &message_id, reply, now).await?;
+                let detail = format!("kind={}", m.reply_kind);
+                log.record(hasher, now, &actor, "reply_queued", at, &detail);
                 true
             }
             None => false,
@@ -324,10 +322,39 @@ impl Store {
     }
 }
 
-/// An automatic reply goes to a citizen whose request lacks something, never to an automatic
-/// message (a loop).
-fn wants_reply(parsed: &ParsedRequest, state: RequestState) -> bool {
-    state == RequestState::Incomplete && !parsed.auto_submitted
+/// The automatic reply a new message gets: the list of what is missing when its request
+/// lacks something; a receipt (when configured) when it is complete or waits for a clerk for
+/// a reason the citizen may know of. Never one to automatic mail (a loop), and no receipt for
+/// what may not be a request at all, or not from whom it claims.
+pub(super) fn reply_kind(
+    parsed: &ParsedRequest,
+    state: RequestState,
+    receipts: bool,
+) -> Option<&'static str> {
+    use crate::request::model::ReviewReason as R;
+    if parsed.auto_submitted {
+        return None;
+    }
+    let doubtful = parsed.review_reasons.iter().any(|r| {
+        matches!(
+            r,
+            R::NoRequestFound
+                | R::NoText
+                | R::TooLarge
+                | R::AutoSubmitted
+                | R::EncryptedUndecryptable
+                | R::UnauthenticatedSender
+        )
+    });
+    match state {
+        RequestState::Incomplete => Some("missing_fields"),
+        RequestState::Complete | RequestState::Queued | RequestState::NeedsReview
+            if receipts && !doubtful =>
+        {
+            Some("receipt")
+        }
+        _ => None,
+    }
 }
 
 /// The identity code, when present and valid: only a valid code may link requests.

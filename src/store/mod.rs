@@ -102,6 +102,10 @@ pub struct StoreSettings {
     pub due_days: u32,
     /// Whether the deadline clock stops while a request waits for the citizen.
     pub pause_while_incomplete: bool,
+    /// Whether complete requests and requests in review get a receipt with their reference
+    /// (the configuration's default is on; the library's off, so a store alone sends only
+    /// what is needed).
+    pub receipts: bool,
 }
 
 impl Default for StoreSettings {
@@ -109,6 +113,7 @@ impl Default for StoreSettings {
         StoreSettings {
             due_days: 14,
             pause_while_incomplete: true,
+            receipts: false,
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct ClaimedReply {
     pub reference: String,
     /// The keyed hash of the citizen's address, for the per-address reply limit.
     pub sender_hash: Option<Vec<u8>>,
+    /// The request's due date now (a receipt names it).
+    pub request_due_at: i64,
     pub kind: String,
     /// Our Message-ID's local part (the mail layer adds `@domain`).
     pub message_id: String,
@@ -59,14 +61,16 @@ impl Store {
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let request_id: i64 = row.try_get(1)?;
-            let request = sqlx::query("SELECT reference, sender_hash FROM requests WHERE id = $1")
-                .bind(request_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let request =
+                sqlx::query("SELECT reference, sender_hash, due_at FROM requests WHERE id = $1")
+                    .bind(request_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let sealed: Vec<u8> = row.try_get(4)?;
             claimed.push(ClaimedReply {
                 reference: request.try_get(0)?,
                 sender_hash: request.try_get(1)?,
+                request_due_at: request.try_get(2)?,
                 outbox_id: row.try_get(0)?,
                 kind: row.try_get(2)?,
                 message_id: row.try_get(3)?,
