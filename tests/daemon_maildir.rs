@@ -286,3 +286,122 @@ fn one_daemon_per_database_and_sigterm_stops_it() {
     // The database is free again.
     run_once(work.path());
 }
+
+#[test]
+fn sighup_reloads_the_clerks_templates_and_refuses_a_bad_edit() {
+    let work = tempfile::tempdir().unwrap();
+    let templates = work.path().join("templates");
+    std::fs::create_dir_all(templates.join("en")).unwrap();
+    let edited = templates.join("en/missing_fields.txt");
+    std::fs::write(
+        &edited,
+        "[{reference}] First wording\nPlease send:\n{fields}\n",
+    )
+    .unwrap();
+    let example = std::fs::read_to_string(root().join("config/datareq.example.toml")).unwrap();
+    let config = work.path().join("datareq.toml");
+    std::fs::write(
+        &config,
+        example
+            .replace(
+                "# templates_dir = \"/etc/datareq/templates\"",
+                &format!("templates_dir = \"{}\"", templates.display()),
+            )
+            .replace("poll_interval = 5", "poll_interval = 1"),
+    )
+    .unwrap();
+    let log = std::fs::File::create(work.path().join("daemon.log")).unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_datareq"))
+        .current_dir(work.path())
+        .env_remove("DATAREQ_DATABASE_URL")
+        .env_remove("DATAREQ_MAILBOX_URL")
+        .env_remove("DATAREQ_OUTBOX_URL")
+        .env("DATAREQ_LOG", "info")
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let incomplete =
+        std::fs::read_to_string(root().join("examples/03-en-missing-phone-address.eml")).unwrap();
+    let wait_for_replies = |n: usize| {
+        let start = Instant::now();
+        while replies(work.path()).len() < n {
+            assert!(start.elapsed() < Duration::from_secs(30), "no reply {n}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let hup = || {
+        let status = Command::new("kill")
+            .args(["-HUP", &daemon.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    deliver(work.path(), "1.eml", incomplete.as_bytes());
+    wait_for_replies(1);
+    // Edited and reloaded: the next reply has the new wording.
+    std::fs::write(
+        &edited,
+        "[{reference}] Second wording\nPlease send:\n{fields}\n",
+    )
+    .unwrap();
+    hup();
+    let second = incomplete
+        .replace("090263-923E", "010101A123N")
+        .replace(
+            "<20261119183102.4417.9c2e@mailbox.example>",
+            "<second@mailbox.example>",
+        )
+        .replace("j.example@mailbox.example", "k.example@mailbox.example");
+    deliver(work.path(), "2.eml", second.as_bytes());
+    wait_for_replies(2);
+    // A bad edit (it names the care) is refused; the second wording stays.
+    std::fs::write(&edited, "[{reference}] About your therapy\n{fields}\n").unwrap();
+    hup();
+    let third = second
+        .replace("010101A123N", "311299-999R")
+        .replace("<second@mailbox.example>", "<third@mailbox.example>")
+        .replace("k.example@mailbox.example", "l.example@mailbox.example");
+    deliver(work.path(), "3.eml", third.as_bytes());
+    wait_for_replies(3);
+    let status = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        daemon.wait().unwrap().success(),
+        "SIGHUP did not end the daemon"
+    );
+    let subjects: Vec<String> = replies(work.path())
+        .iter()
+        .map(|(h, _)| {
+            h.lines()
+                .find(|l| l.starts_with("Subject:"))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let wordings: Vec<&str> = subjects
+        .iter()
+        .map(|s| {
+            if s.contains("First") {
+                "first"
+            } else if s.contains("Second") {
+                "second"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    let mut sorted = wordings.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["first", "second", "second"], "{subjects:?}");
+    let log = std::fs::read_to_string(work.path().join("daemon.log")).unwrap();
+    assert!(log.contains("reply templates reloaded"), "{log}");
+    assert!(log.contains("not reloaded"), "{log}");
+}

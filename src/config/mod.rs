@@ -94,6 +94,8 @@ pub struct MailConfig {
     pub replies_per_hour: u32,
     /// `authserv_id`: our mail server's name in its `Authentication-Results` headers.
     pub authserv_id: Option<String>,
+    /// `templates_dir`: the clerks' reply templates (`LANG/KIND.txt`), in place of the built-in.
+    pub templates_dir: Option<PathBuf>,
     /// `receipts`: complete requests and requests in review get a receipt.
     pub receipts: bool,
     /// `decryption_key_file`: Kela's OpenPGP secret key for PGP/MIME mail.

@@ -60,6 +60,7 @@ struct RawMail {
     authserv_id: Option<String>,
     decryption_key_file: Option<String>,
     receipts: Option<bool>,
+    templates_dir: Option<String>,
 }
 
 #[derive(Default)]
@@ -271,6 +272,11 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         parse: |w, loc, item, out| {
             out.replies_per_hour = bounded(w, loc, item, 10_000_000, "replies")
         },
+    },
+    KeySpec {
+        name: "templates_dir",
+        required: false,
+        parse: |w, loc, item, out| out.templates_dir = non_empty_string(w, loc, item),
     },
     KeySpec {
         name: "receipts",
@@ -853,6 +859,7 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             replies_per_hour: replies_per_hour?,
             authserv_id: raw.mail.authserv_id,
             receipts: receipts?,
+            templates_dir: raw.mail.templates_dir.map(Into::into),
             decryption_key_file: raw.mail.decryption_key_file.map(Into::into),
         },
         store: StoreConfig {

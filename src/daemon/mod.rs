@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod send;
 
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,7 @@ use crate::mail::imap::{AfterStore, ImapInbox, Woken};
 use crate::mail::location::{MailboxLocation, OutboxLocation, Server};
 use crate::mail::maildir::Maildir;
 use crate::mail::reply::Sender;
+use crate::mail::templates::Templates;
 use crate::mail::MailError;
 use crate::request::calendar::DAY;
 use crate::request::RequestParser;
@@ -52,6 +54,8 @@ pub struct Services<'a> {
     pub sender: &'a Sender,
     pub stop: tokio::sync::watch::Receiver<bool>,
     pub notifier: &'a Notifier,
+    /// Set by SIGHUP: reload the reply templates before the next round.
+    pub reload: &'a std::sync::atomic::AtomicBool,
 }
 
 impl Services<'_> {
@@ -90,6 +94,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
             .parse()
             .map_err(|_| anyhow::anyhow!("mail.from is not an address"))?,
         message_id_domain: config.mail.message_id_domain.clone(),
+        templates: std::sync::RwLock::new(load_templates(config)?),
     };
     let store = rt.block_on(crate::cli::store::open(config))?;
     let parser = RequestParser::with_reader(
@@ -100,6 +105,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     let notifier = Notifier::from_env();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
+    let reload = Arc::new(std::sync::atomic::AtomicBool::new(false));
     if !once {
         // Registered now, not when the task first runs: a signal in between would otherwise
         // kill the process the default way.
@@ -108,8 +114,9 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
             Signals::register()?
         };
         let stop_tx = stop_tx.clone();
+        let reload = reload.clone();
         rt.spawn(async move {
-            signals.wait().await;
+            signals.wait(&reload).await;
             let _ = stop_tx.send(true);
         });
     }
@@ -123,6 +130,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         sender: &sender,
         stop,
         notifier: &notifier,
+        reload: &reload,
     };
     tracing::info!(once, "datareq running");
     let result = if once {
@@ -166,6 +174,9 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
     services.notifier.ready();
     loop {
         services.notifier.watchdog();
+        if services.reload.swap(false, Ordering::SeqCst) {
+            reload_templates(services);
+        }
         let outcome = round(services, inbox, Retry::Later).and_then(|round| {
             total.stored += round.stored;
             total.not_stored += round.not_stored;
@@ -336,6 +347,50 @@ fn open_outbox(config: &Config) -> anyhow::Result<Outbox> {
     })
 }
 
+/// The reply templates: the built-in ones, with a clerk's files from `mail.templates_dir`.
+fn load_templates(config: &Config) -> anyhow::Result<Templates> {
+    let templates = Templates::load(
+        config.mail.templates_dir.as_deref(),
+        &provider_names(config),
+    )?;
+    tracing::info!(from_files = templates.from_files, "reply templates loaded");
+    Ok(templates)
+}
+
+/// Every configured provider's names: no reply may contain one.
+fn provider_names(config: &Config) -> Vec<String> {
+    config
+        .providers
+        .iter()
+        .flat_map(|p| std::iter::once(p.name.clone()).chain(p.aliases.iter().cloned()))
+        .collect()
+}
+
+/// SIGHUP: the clerks' edited templates replace the ones in use, unless one is wrong, in which
+/// case the ones in use stay and the log says which file and why.
+fn reload_templates(services: &Services<'_>) {
+    let config = services.config;
+    match Templates::load(
+        config.mail.templates_dir.as_deref(),
+        &provider_names(config),
+    ) {
+        Ok(templates) => {
+            tracing::info!(
+                from_files = templates.from_files,
+                "reply templates reloaded"
+            );
+            *services
+                .sender
+                .templates
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = templates;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reply templates not reloaded; the previous ones stay")
+        }
+    }
+}
+
 /// The server with its password read from `file` (first line), unless the URL carried one.
 fn with_password(mut server: Server, file: Option<&std::path::Path>) -> anyhow::Result<Server> {
     if server.password.is_none() {
@@ -385,14 +440,13 @@ impl Signals {
         })
     }
 
-    async fn wait(mut self) {
+    /// Waits for SIGTERM or SIGINT; each SIGHUP on the way asks for a template reload.
+    async fn wait(mut self, reload: &std::sync::atomic::AtomicBool) {
         loop {
             tokio::select! {
                 _ = self.term.recv() => return,
                 _ = self.int.recv() => return,
-                _ = self.hup.recv() => {
-                    tracing::info!("SIGHUP: the templates are built in; nothing to reload");
-                }
+                _ = self.hup.recv() => reload.store(true, Ordering::SeqCst),
             }
         }
     }

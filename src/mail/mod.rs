@@ -21,6 +21,8 @@ pub enum MailError {
     },
     #[error("no reply template for this kind and language")]
     NoTemplate,
+    #[error("{path}: not used: {why}")]
+    Template { path: PathBuf, why: String },
     /// The address itself is not repeated: it is personal data.
     #[error("the reply's recipient is not a valid address")]
     BadRecipient,

@@ -6,7 +6,7 @@ use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::Message;
 
-use super::templates::{field_name, invalid_note, template};
+use super::templates::{field_name, invalid_note, Templates};
 use super::MailError;
 use crate::request::calendar::iso_date;
 use crate::store::ClaimedReply;
@@ -30,11 +30,13 @@ impl Header for AutoSubmitted {
 }
 
 /// Where our replies come from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Sender {
     pub from: Mailbox,
     /// The domain of our Message-IDs.
     pub message_id_domain: String,
+    /// The reply texts; replaced as a whole when a clerk's edits are reloaded.
+    pub templates: std::sync::RwLock<Templates>,
 }
 
 /// The email for a claimed reply.
@@ -44,7 +46,13 @@ pub fn render(
     now: std::time::SystemTime,
 ) -> Result<Message, MailError> {
     let c = &reply.content;
-    let t = template(&reply.kind, c.language).ok_or(MailError::NoTemplate)?;
+    let templates = sender
+        .templates
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let t = templates
+        .get(&reply.kind, c.language)
+        .ok_or(MailError::NoTemplate)?;
     let mut fields = String::new();
     for field in &c.missing {
         fields.push_str(&format!("- {}\n", field_name(*field, c.language)));
@@ -69,7 +77,7 @@ pub fn render(
     let mut builder = Message::builder()
         .from(sender.from.clone())
         .to(to)
-        .subject(fill(t.subject))
+        .subject(fill(&t.subject))
         .date(now)
         .message_id(Some(format!(
             "<{}@{}>",
@@ -86,6 +94,6 @@ pub fn render(
         builder = builder.in_reply_to(id.clone()).references(id);
     }
     builder
-        .body(fill(t.body).trim_start().to_string())
+        .body(fill(&t.body).trim_start().to_string())
         .map_err(|e| MailError::Build(e.to_string()))
 }
