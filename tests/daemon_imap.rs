@@ -762,3 +762,52 @@ fn an_unauthenticated_sender_goes_to_a_clerk_unanswered() {
         .collect();
     assert_eq!(states, ["needs_review", "incomplete"]);
 }
+
+#[test]
+fn without_move_or_idle_it_copies_deletes_and_polls_and_old_processed_mail_goes() {
+    // A server that offers neither MOVE nor IDLE (nor UIDPLUS's UID EXPUNGE, so EXPUNGE).
+    let Some(dovecot) = Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID")
+    else {
+        return;
+    };
+    let Some(sink) = SmtpSink::start(&dovecot.cert(), &dovecot.dir.path().join("key.pem")) else {
+        return;
+    };
+    // Mail stored long ago and yesterday waits in the processed folder.
+    let all = examples();
+    dovecot.append_dated("Processed", &all[0], "01-Jan-2020 10:00:00 +0000");
+    let yesterday = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            - 86_400;
+        let (y, m, d) = datareq::request::calendar::civil_date(now);
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!("{d:02}-{}-{y} 10:00:00 +0000", MONTHS[m as usize - 1])
+    };
+    dovecot.append_dated("Processed", &all[1], &yesterday);
+    let work = workdir(&["poll_interval = 1"]);
+    let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
+    // The daily housekeeping at start removes the old one only.
+    wait_until(
+        "old processed mail is deleted",
+        Duration::from_secs(30),
+        || dovecot.count("Processed") == 1,
+    );
+    dovecot.append("INBOX", &all[2..3]);
+    wait_until(
+        "new mail is polled, copied and deleted",
+        Duration::from_secs(30),
+        || dovecot.count("INBOX") == 0 && dovecot.count("Processed") == 2,
+    );
+    let (status, log) = daemon.stop();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("old mail deleted from the processed folder purged=1"),
+        "{log}"
+    );
+    assert_eq!(sink.received().len(), 1);
+}

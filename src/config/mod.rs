@@ -96,6 +96,8 @@ pub struct MailConfig {
     pub authserv_id: Option<String>,
     /// `templates_dir`: the clerks' reply templates (`LANG/KIND.txt`), in place of the built-in.
     pub templates_dir: Option<PathBuf>,
+    /// `processed_retention_days`: days stored mail stays in the processed folder.
+    pub processed_retention_days: u32,
     /// `receipts`: complete requests and requests in review get a receipt.
     pub receipts: bool,
     /// `decryption_key_file`: Kela's OpenPGP secret key for PGP/MIME mail.

@@ -61,6 +61,7 @@ struct RawMail {
     decryption_key_file: Option<String>,
     receipts: Option<bool>,
     templates_dir: Option<String>,
+    processed_retention_days: Option<u32>,
 }
 
 #[derive(Default)]
@@ -272,6 +273,11 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         parse: |w, loc, item, out| {
             out.replies_per_hour = bounded(w, loc, item, 10_000_000, "replies")
         },
+    },
+    KeySpec {
+        name: "processed_retention_days",
+        required: false,
+        parse: |w, loc, item, out| out.processed_retention_days = days(w, loc, item, MAX_KEEP_DAYS),
     },
     KeySpec {
         name: "templates_dir",
@@ -738,6 +744,13 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "mail.replies_per_address_per_day",
         |d| d.mail.replies_per_address_per_day,
     );
+    let processed_retention_days = or_default(
+        w,
+        raw.mail.processed_retention_days,
+        defaults,
+        "mail.processed_retention_days",
+        |d| d.mail.processed_retention_days,
+    );
     let receipts = or_default(w, raw.mail.receipts, defaults, "mail.receipts", |d| {
         d.mail.receipts
     });
@@ -859,6 +872,7 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             replies_per_hour: replies_per_hour?,
             authserv_id: raw.mail.authserv_id,
             receipts: receipts?,
+            processed_retention_days: processed_retention_days?,
             templates_dir: raw.mail.templates_dir.map(Into::into),
             decryption_key_file: raw.mail.decryption_key_file.map(Into::into),
         },

@@ -204,6 +204,14 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
                 services
                     .rt
                     .block_on(housekeeping(services.store, services.config, now))?;
+                if let Inbox::Imap(imap) = inbox {
+                    let days = services.config.mail.processed_retention_days;
+                    let purged = services
+                        .rt
+                        .block_on(imap.purge_processed(days, now))
+                        .map_err(DaemonError::Mailbox)?;
+                    tracing::info!(purged, "old mail deleted from the processed folder");
+                }
                 last_housekeeping = now;
             }
             wait_for_mail(services, inbox, poll)

@@ -193,6 +193,29 @@ impl ImapInbox {
         Ok(())
     }
 
+    /// Deletes messages older than `days` from the processed folder (the store keeps every
+    /// message, encrypted; the mail server need not). Returns how many. The connection is
+    /// closed afterwards, so the next use selects the inbox afresh.
+    pub async fn purge_processed(&mut self, days: u32, now: i64) -> Result<usize, MailError> {
+        let AfterStore::MoveTo(folder) = self.after_store.clone() else {
+            return Ok(0);
+        };
+        let uidplus = self.capabilities.uidplus;
+        let session = self.session().await?;
+        session.select(&folder).await.map_err(imap_error)?;
+        let before = imap_date(now - i64::from(days) * 86_400);
+        let uids = session
+            .uid_search(format!("BEFORE {before}"))
+            .await
+            .map_err(imap_error)?;
+        if !uids.is_empty() {
+            delete(session, &uid_set(uids.iter().copied()), uidplus).await?;
+        }
+        session.logout().await.ok();
+        self.session = None;
+        Ok(uids.len())
+    }
+
     /// Waits for new mail: IDLE when the server has it (renewed every `renew`, well before
     /// servers end it at 30 minutes), else a plain sleep of `poll`. Returns early when `stop`
     /// turns true.
@@ -404,6 +427,15 @@ fn safe_text(e: &async_imap::error::Error) -> String {
     }
 }
 
+/// An IMAP date (`2-Dec-2026`) for SEARCH.
+fn imap_date(unix_seconds: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, m, d) = crate::request::calendar::civil_date(unix_seconds);
+    format!("{d}-{}-{y}", MONTHS[(m - 1) as usize])
+}
+
 /// `1:3,5,7:9`: a compact UID set.
 pub fn uid_set(uids: impl IntoIterator<Item = u32>) -> String {
     let mut uids: Vec<u32> = uids.into_iter().collect();
@@ -434,6 +466,11 @@ pub fn uid_set(uids: impl IntoIterator<Item = u32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::uid_set;
+
+    #[test]
+    fn imap_dates() {
+        assert_eq!(super::imap_date(951_782_400), "29-Feb-2000");
+    }
 
     #[test]
     fn uid_sets_are_compact_ranges() {

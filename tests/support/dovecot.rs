@@ -73,6 +73,12 @@ fn id_of(flag: &str, user: &str) -> String {
 impl Dovecot {
     /// Starts a Dovecot, or returns `None` (outside CI) when it is not installed.
     pub fn start() -> Option<Dovecot> {
+        Dovecot::start_with("")
+    }
+
+    /// Starts a Dovecot with `imap_settings` added to its `protocol imap` section (e.g. an
+    /// `imap_capability` that hides MOVE and IDLE).
+    pub fn start_with(imap_settings: &str) -> Option<Dovecot> {
         if !Path::new("/usr/sbin/dovecot").exists() && missing("dovecot (dovecot-imapd)") {
             return None;
         }
@@ -155,6 +161,7 @@ service imap-login {{
 }}
 protocol imap {{
   mail_max_userip_connections = 50
+  {imap_settings}
 }}
 "#,
                 cert = cert.display(),
@@ -288,6 +295,20 @@ protocol imap {{
         let mut client = async_imap::Client::new(tcp);
         client.read_response().await.unwrap();
         client.login(USER, PASSWORD).await.map_err(|e| e.0).unwrap()
+    }
+
+    /// APPENDs a message with an internal date (`01-Jan-2020 00:00:00 +0000`).
+    pub fn append_dated(&self, folder: &str, raw: &[u8], date: &str) {
+        rt().block_on(async {
+            let mut session = self.session().await;
+            // Made when missing (an error when it exists is of no interest).
+            let _ = session.create(folder).await;
+            session
+                .append(folder, None, Some(&format!("\"{date}\"")), raw)
+                .await
+                .unwrap_or_else(|e| panic!("APPEND: {e}\n{}", self.log()));
+            session.logout().await.ok();
+        });
     }
 
     /// APPENDs messages to a folder over IMAP.
