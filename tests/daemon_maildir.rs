@@ -405,3 +405,33 @@ fn sighup_reloads_the_clerks_templates_and_refuses_a_bad_edit() {
     assert!(log.contains("reply templates reloaded"), "{log}");
     assert!(log.contains("not reloaded"), "{log}");
 }
+
+#[test]
+fn run_once_on_a_terminal_shows_progress() {
+    let work = tempfile::tempdir().unwrap();
+    for example in files(&root().join("examples")) {
+        let name = example.file_name().unwrap().to_str().unwrap().to_string();
+        deliver(work.path(), &name, &std::fs::read(&example).unwrap());
+    }
+    // `script` runs the command on a pseudo-terminal, as an operator's shell would.
+    let command = format!(
+        "{} --config {} run --once",
+        env!("CARGO_BIN_EXE_datareq"),
+        root().join("config/datareq.example.toml").display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(work.path())
+        .env_remove("DATAREQ_DATABASE_URL")
+        .env_remove("DATAREQ_MAILBOX_URL")
+        .env_remove("DATAREQ_OUTBOX_URL")
+        .output()
+        .expect("script (util-linux)");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("messages stored"), "a progress bar: {text}");
+    assert!(text.contains("stored 6, not stored 0"), "{text}");
+    // Without a terminal there is no bar (logs and pipes stay clean).
+    let plain = run_once(work.path());
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("messages stored"));
+}

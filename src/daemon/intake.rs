@@ -46,6 +46,7 @@ pub fn take_in(
                 .into_iter()
                 .map(|p| p.to_string_lossy().into_owned())
                 .collect();
+            services.expect_messages(waiting.len());
             for step in waiting.chunks(MAILDIR_STEP) {
                 services.store_step(step, &mut done, |file: &String| {
                     maildir
@@ -64,6 +65,7 @@ pub fn take_in(
                 .rt
                 .block_on(imap.waiting())
                 .map_err(DaemonError::Mailbox)?;
+            services.expect_messages(waiting.len());
             for step in fetch_steps(&waiting, max) {
                 let fetched = services
                     .rt
@@ -153,6 +155,13 @@ impl Pending for FetchedMessage {
 }
 
 impl Services<'_> {
+    fn expect_messages(&self, n: usize) {
+        if let Some(bar) = &self.progress {
+            bar.inc_length(n as u64);
+            bar.tick();
+        }
+    }
+
     /// Stores `messages`, handing each to `processed` once its batch committed.
     fn store_step<P: Pending>(
         &self,
@@ -185,16 +194,21 @@ impl Services<'_> {
                 mail_keys: self.mail_keys,
             },
             messages,
-            |m, outcome| match outcome {
-                Ok(_) => {
-                    done.stored += 1;
-                    each(m, true);
+            |m, outcome| {
+                if let Some(bar) = &self.progress {
+                    bar.inc(1);
                 }
-                // Left where it is; the reason names no content.
-                Err(reason) => {
-                    done.not_stored += 1;
-                    tracing::warn!(%reason, "a message was not stored");
-                    each(m, false);
+                match outcome {
+                    Ok(_) => {
+                        done.stored += 1;
+                        each(m, true);
+                    }
+                    // Left where it is; the reason names no content.
+                    Err(reason) => {
+                        done.not_stored += 1;
+                        tracing::warn!(%reason, "a message was not stored");
+                        each(m, false);
+                    }
                 }
             },
         )?;

@@ -56,6 +56,8 @@ pub struct Services<'a> {
     pub notifier: &'a Notifier,
     /// Set by SIGHUP: reload the reply templates before the next round.
     pub reload: &'a std::sync::atomic::AtomicBool,
+    /// `run --once` on a terminal: a bar of the messages stored so far.
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl Services<'_> {
@@ -131,6 +133,14 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         stop,
         notifier: &notifier,
         reload: &reload,
+        progress: (once && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+            indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{wide_bar} {pos}/{len} messages stored, {per_sec}, {eta} left",
+                )
+                .expect("static template"),
+            )
+        }),
     };
     tracing::info!(once, "datareq running");
     let result = if once {
@@ -159,6 +169,9 @@ fn run_once(services: &Services<'_>, inbox: &mut Inbox) -> anyhow::Result<ExitCo
             Err(e) => return Err(e.into()),
         }
     };
+    if let Some(bar) = &services.progress {
+        bar.finish_and_clear();
+    }
     eprintln!(
         "stored {}, not stored {}, replies sent {}",
         round.stored, round.not_stored, round.sent
