@@ -351,8 +351,13 @@ fn a_dovecot_crash_mid_run_loses_and_duplicates_nothing() {
     let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
     assert!(stderr(&again).contains("stored 0"));
     assert_eq!(references(work.path()).len(), requests);
+    assert_no_message_answered_twice(&sink);
+}
+
+/// Every reply answers a different message; returns how many replies came.
+fn assert_no_message_answered_twice(sink: &SmtpSink) -> usize {
     let replies = sink.received();
-    let ids: std::collections::BTreeSet<String> = replies
+    let answered: std::collections::BTreeSet<String> = replies
         .iter()
         .map(|(raw, _)| {
             header(&String::from_utf8_lossy(raw), "In-Reply-To")
@@ -360,7 +365,8 @@ fn a_dovecot_crash_mid_run_loses_and_duplicates_nothing() {
                 .to_string()
         })
         .collect();
-    assert_eq!(ids.len(), replies.len(), "no message was answered twice");
+    assert_eq!(answered.len(), replies.len(), "no message answered twice");
+    replies.len()
 }
 
 #[test]
@@ -434,13 +440,14 @@ fn a_permanent_refusal_parks_the_reply() {
     assert!(list.contains("parked") && list.contains("550"), "{list}");
 }
 
-/// `raw` with its Message-ID replaced (the same text sent again is a new message).
-fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
+/// `raw` with header `name` set to `value` (each line that starts with it replaced).
+fn with_header(raw: &[u8], name: &str, value: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(raw);
+    let prefix = format!("{}:", name.to_ascii_lowercase());
     let mut out = String::new();
     for line in text.split_inclusive('\n') {
-        if line.to_ascii_lowercase().starts_with("message-id:") {
-            out.push_str(&format!("Message-ID: <{id}>\r\n"));
+        if line.to_ascii_lowercase().starts_with(&prefix) {
+            out.push_str(&format!("{name}: {value}\r\n"));
         } else {
             out.push_str(line);
         }
@@ -448,18 +455,14 @@ fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// `raw` with its Message-ID replaced (the same text sent again is a new message).
+fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
+    with_header(raw, "Message-ID", &format!("<{id}>"))
+}
+
 /// `raw` with its From replaced.
 fn with_from(raw: &[u8], from: &str) -> Vec<u8> {
-    let text = String::from_utf8_lossy(raw);
-    let mut out = String::new();
-    for line in text.split_inclusive('\n') {
-        if line.to_ascii_lowercase().starts_with("from:") {
-            out.push_str(&format!("From: {from}\r\n"));
-        } else {
-            out.push_str(line);
-        }
-    }
-    out.into_bytes()
+    with_header(raw, "From", from)
 }
 
 const BOUNCE: &str = "From: Mail Delivery System <MAILER-DAEMON@mx.mailbox.example>\r\n\
@@ -675,21 +678,8 @@ fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat()
         "",
         "every reply went out"
     );
-    let replies = sink.received();
-    let answered: std::collections::BTreeSet<String> = replies
-        .iter()
-        .map(|(raw, _)| {
-            header(&String::from_utf8_lossy(raw), "In-Reply-To")
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(answered.len(), replies.len(), "no message answered twice");
-    assert!(
-        replies.len() > 100,
-        "the incomplete requests were answered: {}",
-        replies.len()
-    );
+    let replies = assert_no_message_answered_twice(&sink);
+    assert!(replies > 100, "the requests were answered: {replies}");
 }
 
 /// `raw` with its Authentication-Results headers replaced by `results`.

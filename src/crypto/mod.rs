@@ -28,6 +28,58 @@ macro_rules! accept_unsigned {
 }
 use accept_unsigned;
 
+/// Which of a certificate's keys may open a message.
+#[derive(Clone, Copy)]
+enum Purpose {
+    /// Values sealed at rest.
+    Storage,
+    /// Mail: keys for transport or storage encryption.
+    Any,
+}
+
+/// Opens the session key of a message with the first of `certs`' unencrypted secret keys
+/// that one of `pkesks` is addressed to; returns the certificate that did.
+fn decrypt_session_key<'a>(
+    certs: impl Iterator<Item = &'a openpgp::Cert>,
+    purpose: Purpose,
+    pkesks: &[openpgp::packet::PKESK],
+    sym_algo: Option<openpgp::types::SymmetricAlgorithm>,
+    decrypt: &mut dyn FnMut(
+        Option<openpgp::types::SymmetricAlgorithm>,
+        &openpgp::crypto::SessionKey,
+    ) -> bool,
+) -> openpgp::Result<Option<openpgp::Cert>> {
+    let policy = openpgp::policy::StandardPolicy::new();
+    for cert in certs {
+        let keys = cert
+            .keys()
+            .with_policy(&policy, None)
+            .for_storage_encryption();
+        let keys = match purpose {
+            Purpose::Storage => keys,
+            Purpose::Any => keys.for_transport_encryption(),
+        };
+        for key in keys.unencrypted_secret() {
+            let handle = openpgp::KeyHandle::from(key.key().fingerprint());
+            for pkesk in pkesks {
+                if !pkesk.recipient().is_none_or(|r| r.aliases(&handle)) {
+                    continue;
+                }
+                let mut pair = key.key().clone().into_keypair()?;
+                if pkesk
+                    .decrypt(&mut pair, sym_algo)
+                    .is_some_and(|(algo, session_key)| decrypt(algo, &session_key))
+                {
+                    return Ok(Some(cert.clone()));
+                }
+            }
+        }
+    }
+    Err(anyhow::anyhow!("not encrypted to a key we hold"))
+}
+
+use sequoia_openpgp as openpgp;
+
 pub mod backup;
 mod keyed_hash;
 mod keys;

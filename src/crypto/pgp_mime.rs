@@ -376,31 +376,13 @@ impl DecryptionHelper for &mut Helper<'_> {
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
-        let policy = StandardPolicy::new();
-        for cert in self.keys {
-            for key in cert
-                .keys()
-                .with_policy(&policy, None)
-                .for_transport_encryption()
-                .for_storage_encryption()
-                .unencrypted_secret()
-            {
-                let handle = KeyHandle::from(key.key().fingerprint());
-                for pkesk in pkesks {
-                    if !pkesk.recipient().is_none_or(|r| r.aliases(&handle)) {
-                        continue;
-                    }
-                    let mut pair = key.key().clone().into_keypair()?;
-                    if pkesk
-                        .decrypt(&mut pair, sym_algo)
-                        .is_some_and(|(algo, session_key)| decrypt(algo, &session_key))
-                    {
-                        return Ok(Some(cert.clone()));
-                    }
-                }
-            }
-        }
-        Err(anyhow::anyhow!("not encrypted to a key we hold"))
+        super::decrypt_session_key(
+            self.keys.iter(),
+            super::Purpose::Any,
+            pkesks,
+            sym_algo,
+            decrypt,
+        )
     }
 }
 

@@ -17,7 +17,7 @@ use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message};
 use openpgp::serialize::SerializeInto;
 use openpgp::types::AEADAlgorithm;
 use openpgp::types::SymmetricAlgorithm;
-use openpgp::{Cert, KeyHandle};
+use openpgp::Cert;
 use sequoia_openpgp as openpgp;
 
 use super::CryptoError;
@@ -200,32 +200,13 @@ impl DecryptionHelper for KeyringHelper<'_> {
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
         // Newest first: most values were sealed to it.
-        for cert in self.certs.iter().rev() {
-            for key in cert
-                .keys()
-                .with_policy(&POLICY, None)
-                .for_storage_encryption()
-                .unencrypted_secret()
-            {
-                let handle = KeyHandle::from(key.key().fingerprint());
-                for pkesk in pkesks {
-                    let addressed = pkesk.recipient().is_none_or(|r| r.aliases(&handle));
-                    if !addressed {
-                        continue;
-                    }
-                    let mut pair = key.key().clone().into_keypair()?;
-                    if pkesk
-                        .decrypt(&mut pair, sym_algo)
-                        .is_some_and(|(algo, session_key)| decrypt(algo, &session_key))
-                    {
-                        return Ok(Some(cert.clone()));
-                    }
-                }
-            }
-        }
-        Err(anyhow::anyhow!(
-            "sealed to a key that is not in the keyring"
-        ))
+        super::decrypt_session_key(
+            self.certs.iter().rev(),
+            super::Purpose::Storage,
+            pkesks,
+            sym_algo,
+            decrypt,
+        )
     }
 }
 
