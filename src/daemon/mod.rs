@@ -361,9 +361,9 @@ fn open_outbox(config: &Config) -> anyhow::Result<Outbox> {
         }
         OutboxLocation::Smtp(server) => {
             let server = with_password(server, config.mail.smtp_password_file.as_deref())?;
-            Outbox::Smtp(tokio::sync::Mutex::new(
+            Outbox::Smtp(Box::new(tokio::sync::Mutex::new(
                 crate::mail::smtp::SmtpSender::new(server).map_err(DaemonError::Outbox)?,
-            ))
+            )))
         }
     })
 }

@@ -20,7 +20,7 @@ const MAX_RETRY_PAUSE_SECONDS: i64 = 3600;
 /// Where replies go.
 pub enum Outbox {
     Folder(lettre::FileTransport),
-    Smtp(tokio::sync::Mutex<SmtpSender>),
+    Smtp(Box<tokio::sync::Mutex<SmtpSender>>),
 }
 
 /// How the sender treats transient failures.
