@@ -197,17 +197,25 @@ enum AuditCommand {
     Head,
 }
 
+/// Starts logging to stderr in `format`, at the level `DATAREQ_LOG` asks for (default warn).
+/// Called once the configuration is known, so its `[log] format` applies.
+fn init_logging(format: config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DATAREQ_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+        // lopdf's own log lines can quote a document's objects: never logged.
+        .add_directive("lopdf=off".parse().expect("static directive"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Human => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        config::LogFormat::Json => builder.json().with_ansi(false).init(),
+    }
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DATAREQ_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
-                // lopdf's own log lines can quote a document's objects: never logged.
-                .add_directive("lopdf=off".parse().expect("static directive")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
     // The default hook prints the panic message, which can quote the text being parsed:
     // report only where it happened.
     std::panic::set_hook(Box::new(|info| {
@@ -220,8 +228,14 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let config_path = args.config.as_deref();
     match args.command {
-        Command::CheckConfig => cli::check_config::run(config_path),
-        Command::ReadDocument { kind } => datareq::worker::serve(&kind),
+        Command::CheckConfig => {
+            init_logging(config::LogFormat::Human);
+            cli::check_config::run(config_path)
+        }
+        Command::ReadDocument { kind } => {
+            init_logging(config::LogFormat::Human);
+            datareq::worker::serve(&kind)
+        }
         Command::Run { once } => with_config(config_path, |c| datareq::daemon::run(c, once)),
         Command::Ingest { quiet, files } => {
             with_config(config_path, |c| cli::ingest::run(c, &files, quiet))
@@ -348,11 +362,13 @@ fn with_config(
 }
 
 fn load_config(path: Option<&std::path::Path>) -> Result<config::Config, ExitCode> {
-    match path {
+    let config = match path {
         None => Ok(config::Config::default()),
         Some(p) => config::load(p).map_err(|e| {
             eprintln!("datareq: {e}");
             ExitCode::from(2)
         }),
-    }
+    }?;
+    init_logging(config.log.format);
+    Ok(config)
 }

@@ -801,3 +801,75 @@ fn without_move_or_idle_it_copies_deletes_and_polls_and_old_processed_mail_goes(
     );
     assert_eq!(sink.received().len(), 1);
 }
+
+#[test]
+fn smtps_with_auth_and_passwords_from_files() {
+    let Some(dovecot) = Dovecot::start() else {
+        return;
+    };
+    let key = dovecot.dir.path().join("key.pem");
+    let Some(sink) = SmtpSink::start_with(&dovecot.cert(), &key, "tls", Some("relay:smtp-secret"))
+    else {
+        return;
+    };
+    dovecot.append("INBOX", &examples()[2..3]);
+    let secrets = tempfile::tempdir().unwrap();
+    let imap_password = secrets.path().join("imap-password");
+    let smtp_password = secrets.path().join("smtp-password");
+    std::fs::write(&imap_password, format!("{}\n", support::dovecot::PASSWORD)).unwrap();
+    // A wrong SMTP password first: the reply waits (a login problem is no reason to park it).
+    std::fs::write(&smtp_password, "wrong\n").unwrap();
+    let work = workdir(&[]);
+    let config = work.path().join("datareq.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(
+            "# imap_password_file = \"/run/credentials/datareq.service/imap-password\"",
+            &format!("imap_password_file = \"{}\"", imap_password.display()),
+        )
+        .replace(
+            "# smtp_password_file = \"/run/credentials/datareq.service/smtp-password\"",
+            &format!("smtp_password_file = \"{}\"", smtp_password.display()),
+        )
+        .replace("send_retry_time = 60", "send_retry_time = 1");
+    std::fs::write(&config, text).unwrap();
+    let run = || {
+        let out = datareq(work.path(), &dovecot, &sink, "unused")
+            .env(
+                "DATAREQ_MAILBOX_URL",
+                format!(
+                    "imaps://{}@localhost:{}/INBOX",
+                    support::dovecot::USER,
+                    dovecot.imaps_port
+                ),
+            )
+            .env(
+                "DATAREQ_OUTBOX_URL",
+                format!("smtps://relay@localhost:{}", sink.port),
+            )
+            .args(["run", "--once"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let first = run();
+    assert!(
+        first.contains("stored 1, not stored 0, replies sent 0"),
+        "{first}"
+    );
+    assert!(
+        !first.contains("smtp-secret") && !first.contains("wrong"),
+        "{first}"
+    );
+    let list = datareq_cli(work.path(), &["outbox", "list"]);
+    assert!(list.contains("deferred"), "{list}");
+    std::fs::write(&smtp_password, "smtp-secret\n").unwrap();
+    datareq_cli(work.path(), &["outbox", "flush"]);
+    let second = run();
+    assert!(second.contains("replies sent 1"), "{second}");
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].1["tls"], true, "implicit TLS");
+    assert_eq!(received[0].1["authenticated"], true, "AUTH");
+}

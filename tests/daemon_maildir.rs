@@ -93,7 +93,7 @@ fn a_round_stores_moves_and_answers_once() {
         .expect("the English request is answered in English");
     let finnish = sent
         .iter()
-        .find(|(_, body)| body.starts_with("Hei,"))
+        .find(|(_, body)| body.starts_with("Hei,") && body.contains("seuraavat tiedot"))
         .expect("the Finnish request is answered in Finnish");
     assert!(english.1.contains("- phone number") && english.1.contains("- postal address"));
     assert!(
@@ -434,4 +434,55 @@ fn run_once_on_a_terminal_shows_progress() {
     // Without a terminal there is no bar (logs and pipes stay clean).
     let plain = run_once(work.path());
     assert!(!String::from_utf8_lossy(&plain.stderr).contains("messages stored"));
+}
+
+#[test]
+fn json_logs_when_configured_and_never_a_personal_value() {
+    let work = tempfile::tempdir().unwrap();
+    for example in files(&root().join("examples")) {
+        let name = example.file_name().unwrap().to_str().unwrap().to_string();
+        deliver(work.path(), &name, &std::fs::read(&example).unwrap());
+    }
+    let example = std::fs::read_to_string(root().join("config/datareq.example.toml")).unwrap();
+    let config = work.path().join("datareq.toml");
+    std::fs::write(
+        &config,
+        example.replace("format = \"human\"", "format = \"json\""),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_datareq"))
+        .current_dir(work.path())
+        .env_remove("DATAREQ_DATABASE_URL")
+        .env_remove("DATAREQ_MAILBOX_URL")
+        .env_remove("DATAREQ_OUTBOX_URL")
+        .env("DATAREQ_LOG", "info")
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--once"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("stored "))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let sent: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["fields"]["message"] == "reply sent")
+        .collect();
+    assert_eq!(sent.len(), 5, "{stderr}");
+    assert!(sent.iter().all(|e| e["fields"]["reference"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("DR-"))));
+    for secret in [
+        "Meikäläinen",
+        "090263-923E",
+        "040378",
+        "posti.example",
+        "Example",
+    ] {
+        assert!(!stderr.contains(secret), "the log holds {secret}");
+    }
 }

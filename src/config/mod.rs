@@ -33,10 +33,24 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub store: StoreConfig,
     pub mail: MailConfig,
+    pub log: LogConfig,
     /// Organisations by id.
     pub organisations: BTreeMap<String, Organisation>,
     /// Every name leads to one provider, and every provider's organisation is defined.
     pub providers: Vec<ProviderConfig>,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// `format`: lines for people, or one JSON object per event for a log collector.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
 }
 
 /// `[request]`

@@ -14,8 +14,8 @@ use super::error::{ConfigErrors, ConfigProblem};
 use super::size::{parse_size, SizeError};
 use super::walk::{KeySpec, Loc, Walker};
 use super::{
-    AttachmentIsolation, Config, LimitsConfig, MailConfig, Organisation, ProviderConfig,
-    RequestConfig, StoreConfig,
+    AttachmentIsolation, Config, LimitsConfig, LogConfig, LogFormat, MailConfig, Organisation,
+    ProviderConfig, RequestConfig, StoreConfig,
 };
 use crate::request::model::Field;
 
@@ -30,6 +30,7 @@ struct RawConfig {
     limits: RawLimits,
     store: RawStore,
     mail: RawMail,
+    log: RawLog,
     organisations: Option<RawOrganisations>,
     /// Each provider with its own location.
     providers: Option<Vec<(Loc, RawProvider)>>,
@@ -62,6 +63,11 @@ struct RawMail {
     receipts: Option<bool>,
     templates_dir: Option<String>,
     processed_retention_days: Option<u32>,
+}
+
+#[derive(Default)]
+struct RawLog {
+    format: Option<LogFormat>,
 }
 
 #[derive(Default)]
@@ -124,6 +130,15 @@ const ROOT_KEYS: &[KeySpec<RawConfig>] = &[
         parse: |w, loc, item, out| {
             if let Some(table) = w.table(loc, item) {
                 w.walk(loc, table, MAIL_KEYS, &mut out.mail);
+            }
+        },
+    },
+    KeySpec {
+        name: "log",
+        required: false,
+        parse: |w, loc, item, out| {
+            if let Some(table) = w.table(loc, item) {
+                w.walk(loc, table, LOG_KEYS, &mut out.log);
             }
         },
     },
@@ -616,6 +631,21 @@ fn attachment_time_limit(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLi
     }
 }
 
+const LOG_KEYS: &[KeySpec<RawLog>] = &[KeySpec {
+    name: "format",
+    required: false,
+    parse: |w, loc, item, out| {
+        let Some(s) = w.string(loc, item) else {
+            return;
+        };
+        match s.as_str() {
+            "human" => out.format = Some(LogFormat::Human),
+            "json" => out.format = Some(LogFormat::Json),
+            _ => w.problem(loc, "expected \"human\" or \"json\""),
+        }
+    },
+}];
+
 fn attachment_isolation(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLimits) {
     let Some(s) = w.string(loc, item) else {
         return;
@@ -761,6 +791,7 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "mail.replies_per_hour",
         |d| d.mail.replies_per_hour,
     );
+    let log_format = or_default(w, raw.log.format, defaults, "log.format", |d| d.log.format);
     let database = or_default(w, raw.store.database, defaults, "store.database", |d| {
         d.store.database.clone()
     });
@@ -875,6 +906,9 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             processed_retention_days: processed_retention_days?,
             templates_dir: raw.mail.templates_dir.map(Into::into),
             decryption_key_file: raw.mail.decryption_key_file.map(Into::into),
+        },
+        log: LogConfig {
+            format: log_format?,
         },
         store: StoreConfig {
             database: database?,

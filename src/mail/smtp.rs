@@ -114,10 +114,15 @@ impl SmtpSender {
                 )),
                 _ => Conn::Plain(tcp),
             };
+            // Whatever goes wrong before a message is offered (greeting, TLS, login) is about
+            // the server or our settings, not the message: never a reason to park it.
+            let session = |e: lettre::transport::smtp::Error| {
+                SendFailure::Transient(format!("session {}", classify(&e).reason()))
+            };
             let mut connection =
                 AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
                     .await
-                    .map_err(|e| classify(&e))?;
+                    .map_err(session)?;
             let offered = connection.can_starttls();
             match self.server.security {
                 Security::Implicit => {}
@@ -130,7 +135,7 @@ impl SmtpSender {
                 Security::StartTlsRequired | Security::StartTlsIfOffered => connection
                     .starttls(self.starttls.clone(), &self.hello)
                     .await
-                    .map_err(|e| classify(&e))?,
+                    .map_err(session)?,
             }
             if let Some(user) = &self.server.user {
                 let credentials = Credentials::new(
@@ -140,7 +145,7 @@ impl SmtpSender {
                 connection
                     .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
                     .await
-                    .map_err(|e| classify(&e))?;
+                    .map_err(session)?;
             }
             Ok(connection)
         };

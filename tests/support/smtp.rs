@@ -16,6 +16,17 @@ impl SmtpSink {
     /// Starts a receiver offering STARTTLS with `cert`/`key`, or `None` (outside CI) when
     /// aiosmtpd is not installed.
     pub fn start(cert: &Path, key: &Path) -> Option<SmtpSink> {
+        SmtpSink::start_with(cert, key, "starttls", None)
+    }
+
+    /// A receiver speaking TLS from the first byte (`tls`) or offering STARTTLS, and
+    /// requiring AUTH with `credentials` (`user:password`) when given.
+    pub fn start_with(
+        cert: &Path,
+        key: &Path,
+        tls: &str,
+        credentials: Option<&str>,
+    ) -> Option<SmtpSink> {
         let have = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stderr(Stdio::null())
@@ -33,6 +44,8 @@ impl SmtpSink {
             .arg(dir.path())
             .arg(cert)
             .arg(key)
+            .arg(tls)
+            .args(credentials)
             .stdout(Stdio::null())
             .spawn()
             .expect("python3");

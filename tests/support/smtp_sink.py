@@ -1,10 +1,11 @@
 """A real SMTP receiver on loopback for datareq's tests (aiosmtpd).
 
-Usage: smtp_sink.py PORT DIR [CERT KEY]
+Usage: smtp_sink.py PORT DIR [CERT KEY [starttls|tls [USER:PASSWORD]]]
 
-Saves each message as DIR/NNNNNN.eml and its envelope as DIR/NNNNNN.json. Offers STARTTLS
-when CERT and KEY are given. The file DIR/mode, read at every recipient, makes it refuse:
-"451" (try later) or "550" (refused for good); absent or "accept", it accepts.
+Saves each message as DIR/NNNNNN.eml and its envelope as DIR/NNNNNN.json. With CERT and KEY
+it offers STARTTLS, or speaks TLS from the first byte ("tls"); with USER:PASSWORD it requires
+AUTH (over TLS only) and refuses mail without it. The file DIR/mode, read at every recipient,
+makes it refuse: "451" (try later) or "550" (refused for good); absent or "accept", it accepts.
 """
 
 import itertools
@@ -31,6 +32,17 @@ def mode():
         return "accept"
 
 
+class Authenticator:
+    def __init__(self, user, password):
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login == self.user and auth_data.password == self.password)
+        return AuthResult(success=ok)
+
+
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         m = mode()
@@ -47,7 +59,8 @@ class Handler:
         base = os.path.join(folder, f"{n:06d}")
         with open(base + ".json.tmp", "w") as f:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
-                       "tls": session.ssl is not None}, f)
+                       "tls": session.ssl is not None or IMPLICIT_TLS,
+                       "authenticated": bool(session.authenticated)}, f)
         os.rename(base + ".json.tmp", base + ".json")
         with open(base + ".eml.tmp", "wb") as f:
             f.write(envelope.original_content)
@@ -56,10 +69,22 @@ class Handler:
 
 
 kwargs = {}
+# On an implicit-TLS port aiosmtpd leaves session.ssl unset, but no plaintext client can talk.
+IMPLICIT_TLS = len(sys.argv) > 5 and sys.argv[5] == "tls"
 if len(sys.argv) > 4:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(sys.argv[3], sys.argv[4])
-    kwargs = {"tls_context": context, "require_starttls": False}
+    if len(sys.argv) > 5 and sys.argv[5] == "tls":
+        kwargs = {"ssl_context": context}
+    else:
+        kwargs = {"tls_context": context, "require_starttls": False}
+if len(sys.argv) > 6:
+    user, password = sys.argv[6].split(":", 1)
+    # aiosmtpd counts only STARTTLS as TLS for auth_require_tls; on an implicit-TLS port
+    # every session is encrypted anyway.
+    implicit = "ssl_context" in kwargs
+    kwargs.update(authenticator=Authenticator(user, password), auth_required=True,
+                  auth_require_tls=not implicit)
 controller = Controller(Handler(), hostname="127.0.0.1", port=port, **kwargs)
 controller.start()
 stopped = threading.Event()
