@@ -94,13 +94,9 @@ fn guard(services: &Services<'_>, reply: &ClaimedReply) -> Result<Guard, DaemonE
         return Ok(Guard::Send);
     }
     let sent_since = |hash: Option<&[u8]>, since: i64| -> Result<i64, DaemonError> {
-        let mut n = 0;
-        for kind in AUTOMATIC {
-            n += services
-                .rt
-                .block_on(services.store.replies_sent_since(kind, hash, since))?;
-        }
-        Ok(n)
+        Ok(services
+            .rt
+            .block_on(services.store.replies_sent_since(AUTOMATIC, hash, since))?)
     };
     let limits = &services.config.mail;
     let now = crate::cli::now();

@@ -171,10 +171,11 @@ impl Store {
         Ok(())
     }
 
-    /// Replies of `kind` sent since `since`: to the address with `sender_hash`, or to anyone.
+    /// Replies of either of `kinds` sent since `since`: to the address with `sender_hash`, or
+    /// to anyone.
     pub async fn replies_sent_since(
         &self,
-        kind: &str,
+        kinds: [&str; 2],
         sender_hash: Option<&[u8]>,
         since: i64,
     ) -> Result<i64, StoreError> {
@@ -182,18 +183,20 @@ impl Store {
             Some(hash) => {
                 sqlx::query(
                     "SELECT COUNT(*) FROM outbox o JOIN requests r ON r.id = o.request_id \
-                     WHERE r.sender_hash = $1 AND o.sent_at >= $2 AND o.kind = $3",
+                     WHERE r.sender_hash = $1 AND o.sent_at >= $2 AND o.kind IN ($3, $4)",
                 )
                 .bind(hash.to_vec())
                 .bind(since)
-                .bind(kind)
+                .bind(kinds[0])
+                .bind(kinds[1])
                 .fetch_one(&self.pool)
                 .await?
             }
             None => {
-                sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at >= $1 AND kind = $2")
+                sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at >= $1 AND kind IN ($2, $3)")
                     .bind(since)
-                    .bind(kind)
+                    .bind(kinds[0])
+                    .bind(kinds[1])
                     .fetch_one(&self.pool)
                     .await?
             }
