@@ -873,3 +873,64 @@ fn smtps_with_auth_and_passwords_from_files() {
     assert_eq!(received[0].1["tls"], true, "implicit TLS");
     assert_eq!(received[0].1["authenticated"], true, "AUTH");
 }
+
+#[test]
+fn a_message_the_server_cannot_deliver_holds_up_no_other() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    dovecot.append("INBOX", &examples());
+    // Dovecot keeps each message as one file; one it cannot read is a message the server
+    // cannot deliver (a damaged file, a bad disk block).
+    let maildir = dovecot.dir.path().join("mail/kela/Maildir");
+    let mut files: Vec<PathBuf> = ["new", "cur"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(maildir.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 6);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&files[2], std::fs::Permissions::from_mode(0o000)).unwrap();
+    let work = workdir(&[]);
+    let out = datareq(work.path(), &dovecot, &sink, &dovecot.imap_url())
+        .args(["run", "--once"])
+        .output()
+        .unwrap();
+    let log = format!("{}\n{}", stderr(&out), dovecot.log());
+    assert_eq!(out.status.code(), Some(75), "{log}");
+    assert!(
+        stderr(&out).contains("stored 5, not stored 1, replies sent"),
+        "{log}"
+    );
+    assert_eq!(dovecot.count("INBOX"), 1, "the unreadable message stays");
+    assert_eq!(dovecot.count("Processed"), 5, "the others went on");
+    assert!(
+        stderr(&out).contains("cannot hand over a message"),
+        "and the operator is told: {log}"
+    );
+
+    // Once the server can read it again, the next run stores it; nothing was lost.
+    // (Dovecot may have renamed the file meanwhile: it is the one nobody can read.)
+    let unreadable: Vec<PathBuf> = ["new", "cur"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(maildir.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::metadata(p).unwrap().permissions().mode() & 0o777 == 0)
+        .collect();
+    assert_eq!(unreadable.len(), 1);
+    std::fs::set_permissions(&unreadable[0], std::fs::Permissions::from_mode(0o644)).unwrap();
+    let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(
+        stderr(&again).contains("stored 1, not stored 0"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(dovecot.count("INBOX"), 0);
+    assert_eq!(references(work.path()).len(), 6);
+    assert_eq!(
+        assert_no_message_answered_twice(&sink),
+        5,
+        "as without the fault"
+    );
+}

@@ -67,13 +67,15 @@ pub fn take_in(
                 .map_err(DaemonError::Mailbox)?;
             services.expect_messages(waiting.len());
             for step in fetch_steps(&waiting, max) {
-                let fetched = services
+                let fetch = services
                     .rt
                     .block_on(imap.fetch(step, max))
                     .map_err(DaemonError::Mailbox)?;
+                services.not_stored(&mut done, fetch.undeliverable.len());
                 let mailbox = imap.folder().to_string();
                 let uid_validity = imap.uid_validity().unwrap_or(0);
-                let messages: Vec<FetchedMessage> = fetched
+                let messages: Vec<FetchedMessage> = fetch
+                    .messages
                     .into_iter()
                     .map(|fetched| FetchedMessage {
                         position: MailboxPosition {
@@ -159,6 +161,14 @@ impl Services<'_> {
         if let Some(bar) = &self.progress {
             bar.inc_length(n as u64);
             bar.tick();
+        }
+    }
+
+    /// Counts messages left in the mailbox without being read.
+    fn not_stored(&self, done: &mut Intake, n: usize) {
+        done.not_stored += n;
+        if let Some(bar) = &self.progress {
+            bar.inc(n as u64);
         }
     }
 

@@ -176,6 +176,10 @@ fn run_once(services: &Services<'_>, inbox: &mut Inbox) -> anyhow::Result<ExitCo
         "stored {}, not stored {}, replies sent {}",
         round.stored, round.not_stored, round.sent
     );
+    if round.not_stored > 0 {
+        // EX_TEMPFAIL: mail was left in the mailbox for another run.
+        return Ok(ExitCode::from(75));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,9 +6,9 @@
 //! EXPUNGE) or deleted. A crash in between fetches them again and the store's idempotency
 //! absorbs it. UIDVALIDITY is tracked: when it changes, every message is simply read again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_imap::{Client, Session};
 use futures_util::TryStreamExt;
@@ -39,6 +39,19 @@ pub struct Fetched {
     pub headers_only: bool,
 }
 
+/// What a fetch brought: the messages, and the UIDs of those the server failed to hand over
+/// even alone on a fresh connection (a damaged file on its disk, say). Those stay in the
+/// mailbox and are passed over for [`RETRY_UNDELIVERABLE`].
+#[derive(Debug, Default)]
+pub struct Fetch {
+    pub messages: Vec<Fetched>,
+    pub undeliverable: Vec<u32>,
+}
+
+/// How long a message the server could not hand over, or that could not be stored, is
+/// passed over before it is tried again.
+pub const RETRY_UNDELIVERABLE: Duration = Duration::from_secs(3600);
+
 /// Why the wait for new mail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Woken {
@@ -55,9 +68,9 @@ pub struct ImapInbox {
     session: Option<Session<Conn>>,
     uid_validity: Option<u32>,
     capabilities: Capabilities,
-    /// UIDs that could not be stored this connection; retried on the next connection, so one
-    /// poison message does not hold up the others.
-    skipped: HashSet<u32>,
+    /// UIDs that could not be fetched or stored, with when to try them again, so one poison
+    /// message does not hold up the others.
+    skipped: HashMap<u32, Instant>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -82,7 +95,7 @@ impl ImapInbox {
             session: None,
             uid_validity: None,
             capabilities: Capabilities::default(),
-            skipped: HashSet::new(),
+            skipped: HashMap::new(),
         }
     }
 
@@ -100,9 +113,10 @@ impl ImapInbox {
         self.session = None;
     }
 
-    /// Remembers that a message could not be stored, so this connection passes over it.
+    /// Remembers that a message could not be stored, so it is passed over for a while.
     pub fn skip(&mut self, uid: u32) {
-        self.skipped.insert(uid);
+        self.skipped
+            .insert(uid, Instant::now() + RETRY_UNDELIVERABLE);
     }
 
     /// The messages waiting, oldest UID first.
@@ -130,12 +144,98 @@ impl ImapInbox {
         // "1:*" always names the last message, even one already listed (RFC 3501 6.4.8).
         waiting.sort_by_key(|w| w.uid);
         waiting.dedup_by_key(|w| w.uid);
-        waiting.retain(|w| !self.skipped.contains(&w.uid));
+        let now = Instant::now();
+        self.skipped.retain(|_, until| *until > now);
+        waiting.retain(|w| !self.skipped.contains_key(&w.uid));
         Ok(waiting)
     }
 
     /// Fetches `messages`: whole when at most `max_bytes`, else the header block only.
+    ///
+    /// A server that cannot read one message fails the command: with a tagged NO, which
+    /// async-imap's fetch stream does not report, or by ending the session (Dovecot), which
+    /// ends the stream early. So what did not arrive is fetched again one message at a time
+    /// on a fresh session; a message that still exists but fails alone twice is reported
+    /// undeliverable and passed over. A server that cannot be reached again is a mailbox
+    /// error, not a verdict on any message.
     pub async fn fetch(
+        &mut self,
+        messages: &[Waiting],
+        max_bytes: usize,
+    ) -> Result<Fetch, MailError> {
+        let mut fetch = Fetch::default();
+        let missing: Vec<Waiting> = match self.fetch_together(messages, max_bytes).await {
+            Ok(arrived) => {
+                let arrived_uids: HashSet<u32> = arrived.iter().map(|f| f.uid).collect();
+                fetch.messages = arrived;
+                messages
+                    .iter()
+                    .filter(|w| !arrived_uids.contains(&w.uid))
+                    .copied()
+                    .collect()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a fetch failed");
+                messages.to_vec()
+            }
+        };
+        if missing.is_empty() {
+            return Ok(fetch);
+        }
+        tracing::warn!(
+            count = missing.len(),
+            "messages did not arrive; fetching them one by one"
+        );
+        for message in missing {
+            if let Some(one) = self.fetch_alone(message, max_bytes).await? {
+                fetch.messages.push(one);
+            } else if self.skipped.contains_key(&message.uid) {
+                fetch.undeliverable.push(message.uid);
+            }
+        }
+        fetch.messages.sort_by_key(|f| f.uid);
+        Ok(fetch)
+    }
+
+    /// One message on a fresh session: `None` when it is gone (another client moved it) or
+    /// failed twice (then it is passed over).
+    async fn fetch_alone(
+        &mut self,
+        message: Waiting,
+        max_bytes: usize,
+    ) -> Result<Option<Fetched>, MailError> {
+        for attempt in 0..2 {
+            // Whatever the failure did to the session, a fresh one is certain to be usable.
+            self.session = None;
+            if let Ok(mut one) = self
+                .fetch_together(std::slice::from_ref(&message), max_bytes)
+                .await
+            {
+                if let Some(fetched) = one.pop() {
+                    return Ok(Some(fetched));
+                }
+            }
+            self.session = None;
+            let session = self.session().await?;
+            let exists = session
+                .uid_search(format!("UID {}", message.uid))
+                .await
+                .map_err(imap_error)?
+                .contains(&message.uid);
+            if !exists {
+                return Ok(None);
+            }
+            tracing::debug!(uid = message.uid, attempt, "a message did not arrive alone");
+        }
+        tracing::error!(
+            uid = message.uid,
+            "the mail server cannot hand over a message; it stays in the mailbox and is tried again later"
+        );
+        self.skip(message.uid);
+        Ok(None)
+    }
+
+    async fn fetch_together(
         &mut self,
         messages: &[Waiting],
         max_bytes: usize,
@@ -274,6 +374,7 @@ impl ImapInbox {
                 tracing::warn!("the mailbox's UIDVALIDITY changed; reading it again");
             }
             if self.uid_validity != Some(validity) {
+                // The UIDs passed over name other messages now.
                 self.skipped.clear();
             }
             self.uid_validity = Some(validity);
