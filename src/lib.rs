@@ -3,6 +3,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod daemon;
+pub mod disclosure;
 pub mod mail;
 pub mod private_fs;
 pub mod request;

@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Hand complete requests to the organisation that discloses the records.
+    Disclosure {
+        #[command(subcommand)]
+        command: DisclosureCommand,
+    },
     /// Bring the database schema up to date.
     Migrate,
     /// Delete the personal data of requests closed longer ago than store.retention_days.
@@ -138,6 +143,31 @@ enum RequestsCommand {
         reference: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DisclosureCommand {
+    /// Claim the oldest queued requests of an organisation and write one OpenPGP-encrypted
+    /// bundle per request (REF.pgp, for the organisation's certificates) and index.csv
+    /// (references and due dates only) into a directory. Two pick-ups at once never get the
+    /// same request; a bundle that cannot be written leaves every request queued.
+    Pickup {
+        /// The organisation's id in [organisations], e.g. helsinki.
+        #[arg(long, value_name = "ID")]
+        org: String,
+        /// The directory to write into (created, mode 0700).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// At most this many requests.
+        #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+    },
+    /// Mark picked-up requests disclosed (the records were sent). All or none.
+    Ack {
+        /// References, DR-YYYY-NNNNNN.
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
     },
 }
 
@@ -261,6 +291,14 @@ fn main() -> ExitCode {
         Command::Outbox {
             command: OutboxCommand::Flush,
         } => with_config(config_path, cli::outbox::flush),
+        Command::Disclosure {
+            command: DisclosureCommand::Pickup { org, out, limit },
+        } => with_config(config_path, |c| {
+            cli::disclosure::pickup(c, &org, &out, limit)
+        }),
+        Command::Disclosure {
+            command: DisclosureCommand::Ack { references },
+        } => with_config(config_path, |c| cli::disclosure::ack(c, &references)),
         Command::Migrate => with_config(config_path, cli::store::migrate),
         Command::Purge { dry_run } => {
             with_config(config_path, |c| cli::retention::purge(c, dry_run))

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod check_config;
+pub mod disclosure;
 pub mod ingest;
 pub mod keys;
 pub mod outbox;

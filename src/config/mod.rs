@@ -188,6 +188,8 @@ pub enum AttachmentIsolation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     pub name: String,
+    /// OpenPGP certificate files; bundles are encrypted to every one of them.
+    pub certificates: Vec<PathBuf>,
 }
 
 /// `[[providers]]`

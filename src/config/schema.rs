@@ -99,6 +99,7 @@ struct RawOrganisations {
 #[derive(Default)]
 struct RawOrganisation {
     name: Option<String>,
+    certificates: Option<Vec<std::path::PathBuf>>,
 }
 
 #[derive(Default)]
@@ -391,11 +392,18 @@ const MIN_ATTACHMENT_MEMORY: usize = 64 * 1024 * 1024;
 /// Seconds one attachment may take; more would let one message hold up the mailbox.
 const MAX_ATTACHMENT_SECONDS: u64 = 60;
 
-const ORGANISATION_KEYS: &[KeySpec<RawOrganisation>] = &[KeySpec {
-    name: "name",
-    required: true,
-    parse: |w, loc, item, out| out.name = non_empty_string(w, loc, item),
-}];
+const ORGANISATION_KEYS: &[KeySpec<RawOrganisation>] = &[
+    KeySpec {
+        name: "name",
+        required: true,
+        parse: |w, loc, item, out| out.name = non_empty_string(w, loc, item),
+    },
+    KeySpec {
+        name: "certificates",
+        required: false,
+        parse: organisation_certificates,
+    },
+];
 
 const PROVIDER_KEYS: &[KeySpec<RawProvider>] = &[
     KeySpec {
@@ -531,9 +539,13 @@ fn organisations_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawCo
         let mut raw = RawOrganisation::default();
         w.walk(&org_loc, org_table, ORGANISATION_KEYS, &mut raw);
         if let Some(name) = raw.name {
-            organisations
-                .valid
-                .push((id.to_string(), Organisation { name }));
+            organisations.valid.push((
+                id.to_string(),
+                Organisation {
+                    name,
+                    certificates: raw.certificates.unwrap_or_default(),
+                },
+            ));
         }
     }
     out.organisations = Some(organisations);
@@ -657,19 +669,29 @@ fn attachment_isolation(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLim
     }
 }
 
+/// Certificate files; whether each holds a usable certificate is checked where it is used
+/// (pick-up), since a file may be provisioned after the configuration.
+fn organisation_certificates(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawOrganisation) {
+    out.certificates = non_empty_strings(w, loc, item)
+        .map(|files| files.into_iter().map(|(f, _)| f.into()).collect());
+}
+
 fn provider_aliases(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawProvider) {
-    let Some(aliases) = w.strings(loc, item) else {
-        return;
-    };
-    let mut checked = Vec::with_capacity(aliases.len());
-    for (alias, element) in aliases {
-        if alias.trim().is_empty() {
+    out.aliases = non_empty_strings(w, loc, item);
+}
+
+/// A list of strings, each trimmed and not blank, with its location.
+fn non_empty_strings(w: &mut Walker, loc: &Loc, item: &Item) -> Option<Vec<Located>> {
+    let strings = w.strings(loc, item)?;
+    let mut checked = Vec::with_capacity(strings.len());
+    for (s, element) in strings {
+        if s.trim().is_empty() {
             w.problem(&element, "must not be empty");
         } else {
-            checked.push((alias.trim().to_string(), element));
+            checked.push((s.trim().to_string(), element));
         }
     }
-    out.aliases = Some(checked);
+    Some(checked)
 }
 
 /// A string that is not blank, trimmed: stray spaces would end up in requests.

@@ -84,6 +84,7 @@ pub mod backup;
 mod keyed_hash;
 mod keys;
 pub mod pgp_mime;
+pub mod recipients;
 mod seal;
 
 use std::path::PathBuf;

@@ -98,11 +98,7 @@ impl Sealer {
             .aead_algo(AEADAlgorithm::default())
             .build()
             .map_err(err)?;
-        let mut literal = LiteralWriter::new(message).build().map_err(err)?;
-        literal
-            .write_all(plaintext)
-            .map_err(|e| CryptoError::Seal(e.to_string()))?;
-        literal.finalize().map_err(err)?;
+        write_literal(message, plaintext)?;
         Ok(sealed)
     }
 
@@ -208,6 +204,16 @@ impl DecryptionHelper for KeyringHelper<'_> {
             decrypt,
         )
     }
+}
+
+/// Writes `plaintext` as the literal data of an encrypting `message` and finishes it.
+pub(super) fn write_literal(message: Message<'_>, plaintext: &[u8]) -> Result<(), CryptoError> {
+    let err = |e: anyhow::Error| CryptoError::Seal(e.to_string());
+    let mut literal = LiteralWriter::new(message).build().map_err(err)?;
+    literal
+        .write_all(plaintext)
+        .map_err(|e| CryptoError::Seal(e.to_string()))?;
+    literal.finalize().map_err(err)
 }
 
 #[cfg(test)]

@@ -50,3 +50,15 @@ impl Default for Rules {
         }
     }
 }
+
+impl Rules {
+    /// The id of the organisation that discloses the records of the request's service
+    /// provider: `None` while the provider is unknown or not one of ours.
+    pub fn organisation_of(&self, fields: &crate::request::model::Fields) -> Option<&str> {
+        let provider = fields.service_provider.as_deref()?;
+        self.providers
+            .iter()
+            .find(|p| p.canonical == provider)
+            .map(|p| p.organisation.as_str())
+    }
+}

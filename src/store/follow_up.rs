@@ -235,8 +235,8 @@ impl Store {
         let (due_at, paused_at) = clock(target.due_at, target.paused_at, state, now, pause);
         sqlx::query(
             "UPDATE requests SET sealed_request = $1, personal_id_hash = $2, due_at = $3, \
-             paused_at = $4, clerk_reasons = $5, linked_to = COALESCE($6, linked_to) \
-             WHERE id = $7",
+             paused_at = $4, clerk_reasons = $5, linked_to = COALESCE($6, linked_to), \
+             organisation = COALESCE($8, organisation) WHERE id = $7",
         )
         .bind(self.sealer.seal_json(&content)?)
         .bind(personal_id_hash)
@@ -245,6 +245,7 @@ impl Store {
         .bind(clerk_reasons)
         .bind(duplicate_of)
         .bind(target.id)
+        .bind(m.organisation.as_deref())
         .execute(&mut *tx)
         .await?;
         set_state(tx, target.id, state, now).await?;

@@ -57,6 +57,9 @@ pub struct PreparedMessage {
     pub(super) answered: Vec<Reference>,
     pub(super) parsed: ParsedRequest,
     pub(super) required: Vec<Field>,
+    /// Who discloses the records of the provider this message names, when it names one of
+    /// ours.
+    pub(super) organisation: Option<String>,
 }
 
 impl PreparedMessage {
@@ -173,6 +176,10 @@ impl Store {
             detail: audit_detail(&parsed),
             answered: answered_references(&view),
             required: parser.rules().required.clone(),
+            organisation: parser
+                .rules()
+                .organisation_of(&parsed.fields)
+                .map(str::to_string),
             parsed,
         })
     }
@@ -277,8 +284,8 @@ impl Store {
         let row = sqlx::query(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
              received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \
-             linked_to) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10) RETURNING id",
+             linked_to, organisation) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(reference_text.clone())
         .bind(stored_state.name())
@@ -290,6 +297,7 @@ impl Store {
         .bind(m.sealed_request.as_slice())
         .bind(link.map_or("", |(_, why)| why.name()))
         .bind(link.map(|(id, _)| id))
+        .bind(m.organisation.as_deref())
         .fetch_one(&mut *tx)
         .await?;
         let request_id: i64 = row.try_get(0)?;

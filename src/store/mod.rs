@@ -4,6 +4,7 @@
 //! event in the same transaction as the change.
 
 mod audit;
+mod disclosure;
 mod follow_up;
 mod ingest;
 mod lock;
@@ -22,6 +23,7 @@ use crate::crypto::{CryptoError, KeyedHasher, Sealer};
 use crate::request::lifecycle::IllegalTransition;
 
 pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
+pub use disclosure::Disclosure;
 pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;

@@ -76,22 +76,7 @@ impl Store {
             .fetch_one(&self.pool)
             .await?
             .try_get::<i64, _>(0)? as usize;
-        let history = sqlx::query(
-            "SELECT at, actor, action, detail FROM audit_events WHERE reference = $1 ORDER BY seq",
-        )
-        .bind(reference.to_string())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(HistoryEntry {
-                at: row.try_get(0)?,
-                actor: row.try_get(1)?,
-                action: row.try_get(2)?,
-                detail: row.try_get(3)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+        let history = history(&mut *self.pool.acquire().await?, reference).await?;
         Ok(StoredRequest {
             summary,
             content,
@@ -150,4 +135,27 @@ pub(super) fn summary_of_row(row: &sqlx::any::AnyRow) -> Result<RequestSummary, 
         updated_at: row.try_get(4)?,
         purged: purged_at.is_some(),
     })
+}
+
+/// A request's audit trail, oldest first.
+pub(super) async fn history(
+    conn: &mut sqlx::AnyConnection,
+    reference: &str,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    sqlx::query(
+        "SELECT at, actor, action, detail FROM audit_events WHERE reference = $1 ORDER BY seq",
+    )
+    .bind(reference.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(HistoryEntry {
+            at: row.try_get(0)?,
+            actor: row.try_get(1)?,
+            action: row.try_get(2)?,
+            detail: row.try_get(3)?,
+        })
+    })
+    .collect()
 }

@@ -114,7 +114,7 @@ impl Store {
         Ok(state)
     }
 
-    async fn apply_event_in(
+    pub(super) async fn apply_event_in(
         &self,
         tx: &mut AnyConnection,
         reference: &str,

@@ -1,0 +1,90 @@
+//! `datareq disclosure pickup|ack`: City staff (over SSH) take their organisation's queued
+//! requests as encrypted bundles, and later confirm that the records were disclosed.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+
+use crate::config::Config;
+use crate::crypto::recipients::Recipients;
+use crate::disclosure::bundle::bundle;
+use crate::disclosure::pickup::{PickupDir, INDEX};
+use crate::request::calendar::iso_date;
+use crate::store::Actor;
+
+use super::store::with_store;
+
+/// Writes up to `limit` bundles of `organisation`'s queue into `out`.
+pub fn pickup(
+    config: &Config,
+    organisation: &str,
+    out: &Path,
+    limit: u32,
+) -> anyhow::Result<ExitCode> {
+    let org = config
+        .organisations
+        .get(organisation)
+        .ok_or_else(|| anyhow!("no organisation {organisation:?} in [organisations]"))?;
+    if org.certificates.is_empty() {
+        bail!(
+            "organisations.{organisation}.certificates is empty: configure the organisation's \
+             OpenPGP certificate files first"
+        );
+    }
+    let recipients = Recipients::load(&org.certificates)
+        .with_context(|| format!("organisations.{organisation}.certificates"))?;
+    // Both the writer and the finishing step add to it.
+    let dir = std::cell::RefCell::new(
+        PickupDir::open(out).with_context(|| format!("{}", out.display()))?,
+    );
+    let actor = Actor::current_os_user();
+    let now = super::now();
+    let picked = with_store(config, async |store| {
+        let dir = &dir;
+        let recipients = &recipients;
+        store
+            .pick_up(
+                organisation,
+                limit,
+                &actor,
+                now,
+                |d| -> anyhow::Result<()> {
+                    let reference = d.summary.reference.clone();
+                    let due_date = iso_date(d.summary.due_at);
+                    let sealed = recipients
+                        .encrypt(&bundle(&d, &org.name, now))
+                        .with_context(|| format!("{reference}: encryption"))?;
+                    drop(d);
+                    dir.borrow_mut()
+                        .write_bundle(&reference, &due_date, &sealed)
+                        .with_context(|| format!("{reference}: cannot write the bundle"))
+                },
+                || dir.borrow_mut().write_index().context(INDEX),
+            )
+            .await
+    })?;
+    dir.into_inner().keep();
+    for summary in &picked {
+        println!("{}\t{}", summary.reference, iso_date(summary.due_at));
+    }
+    eprintln!(
+        "{} request(s) picked up for {organisation} into {} (index: {INDEX})",
+        picked.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `datareq disclosure ack REF…`: the records were disclosed.
+pub fn ack(config: &Config, references: &[String]) -> anyhow::Result<ExitCode> {
+    let actor = Actor::current_os_user();
+    with_store(config, async |store| {
+        store
+            .mark_disclosed(references, &actor, super::now())
+            .await
+            .map_err(anyhow::Error::from)
+    })?;
+    eprintln!("{} request(s) marked disclosed", references.len());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,6 @@
+//! What the disclosing organisation receives: one OpenPGP-encrypted bundle per request
+//! (`bundle`), written into a pick-up directory with a plain index of references and due
+//! dates (`pickup`).
+
+pub mod bundle;
+pub mod pickup;

@@ -1,0 +1,141 @@
+//! Hand-off to the disclosing organisations: a pick-up claims the oldest queued requests of
+//! one organisation and hands each, decrypted, to the caller (who encrypts it to the
+//! organisation and writes it); only when every one is written does the claim commit. A
+//! failure anywhere leaves them all queued: nothing lost, nothing claimed twice. On
+//! PostgreSQL, rows another pick-up holds are skipped (`SKIP LOCKED`), so two staff members
+//! picking up at once never get the same request.
+
+use sqlx::Row;
+
+use super::audit::{lock_chain, Actor};
+use super::records::{HistoryEntry, RequestContent, RequestSummary};
+use super::requests::{history, summary_of_row};
+use super::{Backend, Store, StoreError};
+use crate::request::lifecycle::Event;
+
+/// One request as its organisation receives it: the content and every stored message (the
+/// request and its follow-ups, oldest first), with its history.
+pub struct Disclosure {
+    pub summary: RequestSummary,
+    pub organisation: String,
+    pub content: RequestContent,
+    pub messages: Vec<Vec<u8>>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl std::fmt::Debug for Disclosure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Disclosure")
+            .field("reference", &self.summary.reference)
+            .field("messages", &self.messages.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Claims up to `limit` of `organisation`'s queued requests, oldest first, and hands each
+    /// to `write`, then calls `finish`; they become `picked_up` (audited with `actor`) when
+    /// all of that succeeded. Returns the requests picked up.
+    pub async fn pick_up<E: From<StoreError>>(
+        &self,
+        organisation: &str,
+        limit: u32,
+        actor: &Actor,
+        now: i64,
+        mut write: impl FnMut(Disclosure) -> Result<(), E>,
+        finish: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Vec<RequestSummary>, E> {
+        let mut tx = self.begin_write().await.map_err(E::from)?;
+        // The audit chain first, as every writer takes it: taking request rows before it
+        // could deadlock with the daemon, which takes the chain and then a request.
+        lock_chain(&mut tx).await.map_err(E::from)?;
+        let claim = match self.backend {
+            Backend::Sqlite => {
+                "SELECT id, reference FROM requests WHERE state = 'queued' \
+                 AND organisation = $1 ORDER BY id LIMIT $2"
+            }
+            Backend::Postgres => {
+                "SELECT id, reference FROM requests WHERE state = 'queued' \
+                 AND organisation = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"
+            }
+        };
+        let rows = sqlx::query(claim)
+            .bind(organisation.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| E::from(e.into()))?;
+        let mut picked = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: i64 = row.try_get(0).map_err(|e| E::from(e.into()))?;
+            let reference: String = row.try_get(1).map_err(|e| E::from(e.into()))?;
+            self.apply_event_in(&mut tx, &reference, Event::PickedUp, actor, now)
+                .await
+                .map_err(E::from)?;
+            let disclosure = self
+                .disclosure(&mut tx, id, &reference, organisation)
+                .await
+                .map_err(E::from)?;
+            picked.push(disclosure.summary.clone());
+            write(disclosure)?;
+        }
+        finish()?;
+        tx.commit().await.map_err(|e| E::from(e.into()))?;
+        Ok(picked)
+    }
+
+    async fn disclosure(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        id: i64,
+        reference: &str,
+        organisation: &str,
+    ) -> Result<Disclosure, StoreError> {
+        let row = sqlx::query(
+            "SELECT reference, state, received_at, due_at, updated_at, purged_at, \
+             sealed_request FROM requests WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let summary = summary_of_row(&row)?;
+        let sealed: Option<Vec<u8>> = row.try_get(6)?;
+        let sealed = sealed.ok_or_else(|| StoreError::Purged(reference.to_string()))?;
+        let content: RequestContent = self.sealer.open_json(&sealed)?;
+        let mut messages = Vec::new();
+        for row in
+            sqlx::query("SELECT sealed_message FROM messages WHERE request_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+        {
+            let sealed: Option<Vec<u8>> = row.try_get(0)?;
+            let sealed = sealed.ok_or_else(|| StoreError::Purged(reference.to_string()))?;
+            messages.push(self.sealer.open(&sealed)?);
+        }
+        Ok(Disclosure {
+            summary,
+            organisation: organisation.to_string(),
+            content,
+            messages,
+            history: history(tx, reference).await?,
+        })
+    }
+
+    /// Marks picked-up requests `disclosed` (the organisation sent the records). All or
+    /// nothing: one reference that is unknown or not picked up changes none.
+    pub async fn mark_disclosed(
+        &self,
+        references: &[String],
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for reference in references {
+            self.apply_event_in(&mut tx, reference, Event::Disclosed, actor, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

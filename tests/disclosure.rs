@@ -1,0 +1,474 @@
+//! Hand-off to the City of Helsinki, as City staff do it: the dev corpus is ingested, the
+//! queue picked up into encrypted bundles, and the bundles opened with GnuPG (Debian's `gpg`,
+//! the tool City staff have) using the organisation's secret key. Every complete request
+//! arrives exactly once, nothing else does, the index holds no personal data, and nobody
+//! without the key reads a bundle. Two pick-ups racing on PostgreSQL never share a request.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mail_parser::MimeHeaders;
+use support::db::TestDb;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus() -> Vec<String> {
+    let dir = root().join("../shared/corpus/dev");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("../shared/corpus/dev (copy ../shared next to the clone)")
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".eml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A GnuPG home with the organisation's key pair (as City staff would make it), and the
+/// exported certificate.
+struct CityKey {
+    home: tempfile::TempDir,
+    cert: PathBuf,
+}
+
+fn gpg(home: &Path) -> Command {
+    let mut c = Command::new("gpg");
+    c.env("GNUPGHOME", home).args(["--batch", "--quiet"]);
+    c
+}
+
+fn city_key() -> CityKey {
+    if Command::new("gpg").arg("--version").output().is_err() {
+        panic!("gpg (Debian's gnupg) is required for this test");
+    }
+    let home = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let made = gpg(home.path())
+        .args([
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "City of Helsinki records <kirjaamo@hel.example>",
+            "default",
+            "default",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let cert = home.path().join("helsinki.asc");
+    let exported = gpg(home.path())
+        .args(["--armor", "--output"])
+        .arg(&cert)
+        .args(["--export", "kirjaamo@hel.example"])
+        .output()
+        .unwrap();
+    assert!(exported.status.success());
+    CityKey { home, cert }
+}
+
+/// A working directory whose configuration gives Helsinki `cert`.
+fn workdir(cert: &Path) -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(root().join("config/datareq.example.toml"))
+        .unwrap()
+        .replacen(
+            "certificates = []",
+            &format!("certificates = [\"{}\"]", cert.display()),
+            1,
+        );
+    std::fs::write(work.path().join("datareq.toml"), config).unwrap();
+    work
+}
+
+fn datareq(work: &Path, db: Option<&str>, user: &str, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_datareq"));
+    c.current_dir(work).env("USER", user);
+    match db {
+        Some(url) => c.env("DATAREQ_DATABASE_URL", url),
+        None => c.env_remove("DATAREQ_DATABASE_URL"),
+    };
+    c.arg("--config")
+        .arg(work.join("datareq.toml"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `datareq disclosure pickup --org ORG --out OUT [--limit N]` as `user`.
+fn pickup(
+    work: &Path,
+    db: Option<&str>,
+    user: &str,
+    org: &str,
+    out: &Path,
+    limit: Option<u32>,
+) -> Output {
+    let limit = limit.map(|n| n.to_string());
+    let mut args = vec![
+        "disclosure",
+        "pickup",
+        "--org",
+        org,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    if let Some(limit) = &limit {
+        args.extend(["--limit", limit.as_str()]);
+    }
+    datareq(work, db, user, &args)
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The stored requests by reference: state.
+fn states(work: &Path, db: Option<&str>) -> BTreeMap<String, String> {
+    ok(datareq(work, db, "tester", &["requests", "list", "--json"]))
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["reference"].as_str().unwrap().to_string(),
+                v["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn in_state(states: &BTreeMap<String, String>, state: &str) -> BTreeSet<String> {
+    states
+        .iter()
+        .filter(|(_, s)| s.as_str() == state)
+        .map(|(r, _)| r.clone())
+        .collect()
+}
+
+fn bundles(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".pgp").map(str::to_string)
+        })
+        .collect()
+}
+
+fn decrypt(home: &Path, bundle: &Path) -> Output {
+    gpg(home).arg("--decrypt").arg(bundle).output().unwrap()
+}
+
+#[test]
+fn the_queue_reaches_helsinki_once_encrypted_and_only_complete_requests() {
+    let key = city_key();
+    let work = workdir(&key.cert);
+    let files = corpus();
+    let mut args = vec!["ingest", "--quiet"];
+    args.extend(files.iter().map(String::as_str));
+    ok(datareq(work.path(), None, "tester", &args));
+    let before = states(work.path(), None);
+    let queued = in_state(&before, "queued");
+    assert!(
+        queued.len() >= 50,
+        "the dev corpus has complete requests: {}",
+        queued.len()
+    );
+
+    // The stored content of each queued request, to compare with what Helsinki receives.
+    let stored: BTreeMap<String, serde_json::Value> = queued
+        .iter()
+        .map(|r| {
+            let shown = ok(datareq(
+                work.path(),
+                None,
+                "tester",
+                &["requests", "show", r, "--json"],
+            ));
+            (r.clone(), serde_json::from_str(&shown).unwrap())
+        })
+        .collect();
+
+    // A file in the way of one bundle: the whole pick-up fails and nothing is claimed.
+    let out = work.path().join("pickup");
+    std::fs::create_dir(&out).unwrap();
+    let blocked = queued.iter().nth(3).unwrap();
+    std::fs::write(out.join(format!("{blocked}.pgp")), b"someone else's file").unwrap();
+    let failed = pickup(
+        work.path(),
+        None,
+        "helsinki-staff",
+        "helsinki",
+        &out,
+        Some(10000),
+    );
+    assert!(!failed.status.success());
+    assert_eq!(
+        states(work.path(), None),
+        before,
+        "every request is still queued"
+    );
+    assert_eq!(
+        bundles(&out),
+        BTreeSet::from([blocked.clone()]),
+        "no bundle left behind"
+    );
+    assert!(!out.join("index.csv").exists());
+    std::fs::remove_file(out.join(format!("{blocked}.pgp"))).unwrap();
+
+    // Two pick-ups, in parts: together they hold the queue, each request once.
+    let first = ok(pickup(
+        work.path(),
+        None,
+        "helsinki-staff",
+        "helsinki",
+        &out,
+        Some(20),
+    ));
+    assert_eq!(first.lines().count(), 20);
+    let second = ok(pickup(
+        work.path(),
+        None,
+        "helsinki-staff",
+        "helsinki",
+        &out,
+        Some(10000),
+    ));
+    let picked: BTreeSet<String> = first
+        .lines()
+        .chain(second.lines())
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
+    assert_eq!(picked, queued, "every complete request, and nothing else");
+    assert_eq!(bundles(&out), queued, "one bundle per request");
+    let after = states(work.path(), None);
+    assert_eq!(in_state(&after, "picked_up"), queued);
+    assert!(in_state(&after, "queued").is_empty());
+    for state in ["incomplete", "needs_review"] {
+        assert_eq!(
+            in_state(&after, state),
+            in_state(&before, state),
+            "{state} untouched"
+        );
+    }
+    let third = ok(pickup(
+        work.path(),
+        None,
+        "helsinki-staff",
+        "helsinki",
+        &out,
+        None,
+    ));
+    assert_eq!(third, "", "nothing is picked up twice");
+
+    // The index: references and due dates, nothing else.
+    let index = std::fs::read_to_string(out.join("index.csv")).unwrap();
+    let mut lines = index.lines();
+    assert_eq!(lines.next(), Some("reference,due_date"));
+    let indexed: BTreeSet<String> = lines
+        .map(|l| {
+            let (reference, due) = l.split_once(',').unwrap();
+            assert!(reference.len() == 14 && reference.starts_with("DR-"), "{l}");
+            assert!(
+                due.len() == 10 && due.chars().all(|c| c.is_ascii_digit() || c == '-'),
+                "{l}"
+            );
+            reference.to_string()
+        })
+        .collect();
+    assert_eq!(indexed, queued);
+
+    // Each bundle opens with Helsinki's key and holds the stored request and its message.
+    let stranger = tempfile::tempdir().unwrap();
+    for reference in &queued {
+        let path = out.join(format!("{reference}.pgp"));
+        let sealed = std::fs::read(&path).unwrap();
+        let expected = &stored[reference];
+        let fields = &expected["fields"];
+        for value in [&fields["personal_id"], &fields["surname"], &fields["phone"]] {
+            let value = value.as_str().unwrap();
+            assert!(
+                !sealed.windows(value.len()).any(|w| w == value.as_bytes()),
+                "{reference}: a personal value is readable in the bundle"
+            );
+        }
+        let refused = decrypt(stranger.path(), &path);
+        assert!(
+            !refused.status.success(),
+            "{reference}: opened without the key"
+        );
+        let opened = decrypt(key.home.path(), &path);
+        assert!(
+            opened.status.success(),
+            "{reference}: {}",
+            String::from_utf8_lossy(&opened.stderr)
+        );
+        let mime = mail_parser::MessageParser::default()
+            .parse(&opened.stdout)
+            .unwrap();
+        assert_eq!(mime.subject(), Some(reference.as_str()));
+        let json_part = mime
+            .attachments()
+            .find(|a| a.attachment_name() == Some(&format!("{reference}.json")))
+            .unwrap_or_else(|| panic!("{reference}: no JSON part"));
+        let bundled: serde_json::Value = serde_json::from_slice(json_part.contents()).unwrap();
+        assert_eq!(bundled["reference"], reference.as_str());
+        assert_eq!(bundled["organisation"], "helsinki");
+        assert_eq!(bundled["status"], "complete");
+        assert_eq!(bundled["fields"], *fields, "{reference}: the stored fields");
+        assert!(bundled["missing"].as_array().unwrap().is_empty());
+        assert!(bundled["review_reasons"].as_array().unwrap().is_empty());
+        let history: Vec<&str> = bundled["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            history.contains(&"received") && history.contains(&"picked_up"),
+            "{history:?}"
+        );
+        let messages: Vec<_> = mime.attachments().filter(|a| a.is_message()).collect();
+        assert_eq!(
+            messages.len(),
+            bundled["messages"].as_u64().unwrap() as usize
+        );
+        let original = messages[0].message().unwrap();
+        assert_eq!(
+            original.message_id(),
+            expected["message_id"]
+                .as_str()
+                .map(|m| m.trim_matches(|c| c == '<' || c == '>')),
+            "{reference}: the original message"
+        );
+    }
+
+    // Disclosed: all or none.
+    let some: Vec<&str> = queued.iter().take(3).map(String::as_str).collect();
+    let incomplete = in_state(&before, "incomplete").into_iter().next().unwrap();
+    let mut mixed = some.clone();
+    mixed.push(&incomplete);
+    let mut ack = vec!["disclosure", "ack"];
+    ack.extend(&mixed);
+    assert!(!datareq(work.path(), None, "helsinki-staff", &ack)
+        .status
+        .success());
+    assert!(in_state(&states(work.path(), None), "disclosed").is_empty());
+    let mut ack = vec!["disclosure", "ack"];
+    ack.extend(&some);
+    ok(datareq(work.path(), None, "helsinki-staff", &ack));
+    let disclosed = in_state(&states(work.path(), None), "disclosed");
+    assert_eq!(disclosed.len(), 3);
+
+    // The audit trail names who picked up and who acknowledged.
+    let shown: serde_json::Value = serde_json::from_str(&ok(datareq(
+        work.path(),
+        None,
+        "tester",
+        &["requests", "show", some[0], "--json"],
+    )))
+    .unwrap();
+    let actions: Vec<(String, String)> = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["action"].as_str().unwrap().to_string(),
+                h["actor"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        actions.contains(&("picked_up".into(), "os:helsinki-staff".into())),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("disclosed".into(), "os:helsinki-staff".into())),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn pickup_refuses_an_organisation_without_certificates_or_unknown() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("config/datareq.example.toml"),
+        work.path().join("datareq.toml"),
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    let no_certs = pickup(work.path(), None, "tester", "helsinki", &out, None);
+    assert!(!no_certs.status.success());
+    assert!(String::from_utf8_lossy(&no_certs.stderr).contains("certificates"));
+    let unknown = pickup(work.path(), None, "tester", "espoo", &out, None);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("espoo"));
+}
+
+#[test]
+fn two_pickups_racing_on_postgres_share_nothing_and_miss_nothing() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let url = db.url();
+    let key = city_key();
+    let work = workdir(&key.cert);
+    let files = corpus();
+    let mut args = vec!["ingest", "--quiet"];
+    args.extend(files.iter().map(String::as_str));
+    ok(datareq(work.path(), Some(&url), "tester", &args));
+    let queued = in_state(&states(work.path(), Some(&url)), "queued");
+    assert!(queued.len() >= 50);
+
+    // Two staff members each pick up five at a time until nothing is left.
+    let takers: Vec<_> = ["anna", "bertil"]
+        .into_iter()
+        .map(|who| {
+            let work = work.path().to_path_buf();
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let out = work.join(format!("out-{who}"));
+                let mut got = Vec::new();
+                loop {
+                    let printed = ok(pickup(&work, Some(&url), who, "helsinki", &out, Some(5)));
+                    if printed.is_empty() {
+                        break;
+                    }
+                    got.extend(
+                        printed
+                            .lines()
+                            .map(|l| l.split('\t').next().unwrap().to_string()),
+                    );
+                }
+                (got, bundles(&out))
+            })
+        })
+        .collect();
+    let results: Vec<(Vec<String>, BTreeSet<String>)> =
+        takers.into_iter().map(|t| t.join().unwrap()).collect();
+    let (a, b) = (&results[0], &results[1]);
+    let a_set: BTreeSet<String> = a.0.iter().cloned().collect();
+    let b_set: BTreeSet<String> = b.0.iter().cloned().collect();
+    assert_eq!(a_set.len(), a.0.len(), "no request twice to one person");
+    assert_eq!(b_set.len(), b.0.len());
+    assert!(a_set.is_disjoint(&b_set), "never the same request to both");
+    assert_eq!(&a_set | &b_set, queued, "together, all of them");
+    assert_eq!(a.1, a_set, "each has the bundles of what they picked up");
+    assert_eq!(b.1, b_set);
+    assert!(in_state(&states(work.path(), Some(&url)), "queued").is_empty());
+}
