@@ -137,6 +137,27 @@ enum RequestsCommand {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Find requests by reference or by the client's identity code (looked up by its keyed
+    /// hash). The search is recorded in the audit trail, never the code.
+    Find {
+        #[arg(
+            long = "ref",
+            value_name = "REF",
+            conflicts_with = "personal_id",
+            required_unless_present = "personal_id"
+        )]
+        reference: Option<String>,
+        /// The identity code, or - to read it from stdin (out of shell history).
+        #[arg(long, value_name = "CODE")]
+        personal_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The citizen cancelled the request (from any open state before pick-up).
+    Withdraw {
+        /// The request's reference, DR-YYYY-NNNNNN.
+        reference: String,
+    },
     /// Show one request, decrypted. Recorded in the audit trail.
     Show {
         /// The request's reference, DR-YYYY-NNNNNN.
@@ -282,6 +303,24 @@ fn main() -> ExitCode {
             };
             with_config(config_path, |c| cli::requests::list(c, state, json))
         }
+        Command::Requests {
+            command:
+                RequestsCommand::Find {
+                    reference,
+                    personal_id,
+                    json,
+                },
+        } => {
+            let by = match (reference, personal_id) {
+                (Some(r), _) => cli::requests::Find::Reference(r),
+                (None, Some(code)) => cli::requests::Find::PersonalId(code),
+                (None, None) => unreachable!("clap requires one"),
+            };
+            with_config(config_path, |c| cli::requests::find(c, by, json))
+        }
+        Command::Requests {
+            command: RequestsCommand::Withdraw { reference },
+        } => with_config(config_path, |c| cli::requests::withdraw(c, &reference)),
         Command::Requests {
             command: RequestsCommand::Show { reference, json },
         } => with_config(config_path, |c| cli::requests::show(c, &reference, json)),

@@ -43,6 +43,13 @@ fn examples() -> Vec<String> {
     files
 }
 
+/// `--config CONFIG ingest FILE…`
+fn ingest_args<'a>(config: &'a str, files: &'a [String]) -> Vec<&'a str> {
+    let mut args = vec!["--config", config, "ingest"];
+    args.extend(files.iter().map(String::as_str));
+    args
+}
+
 fn entries(dir: &Path) -> Vec<String> {
     let mut all = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -72,8 +79,7 @@ fn the_example_configuration_keeps_everything_under_var() {
     let config = example_config();
     let config = config.to_str().unwrap();
     let files = examples();
-    let mut args = vec!["--config", config, "ingest"];
-    args.extend(files.iter().map(String::as_str));
+    let args = ingest_args(config, &files);
     let first = datareq(work.path(), &args);
     assert!(first.status.success(), "{}", stderr(&first));
     assert_eq!(stdout(&first).lines().count(), files.len());
@@ -304,4 +310,127 @@ fn a_key_backup_restores_access() {
         &["--config", config, "requests", "show", &reference],
     );
     assert!(show.status.success(), "{}", stderr(&show));
+}
+
+/// Runs `datareq` with the example configuration and `stdin` as its input.
+fn datareq_with_input(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datareq"))
+        .current_dir(dir)
+        .env_remove("DATAREQ_DATABASE_URL")
+        .env("USER", "clerk-on-the-phone")
+        .arg("--config")
+        .arg(example_config())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_citizen_on_the_phone_is_found_by_identity_code_and_can_withdraw() {
+    let work = tempfile::tempdir().unwrap();
+    let config = example_config();
+    let config = config.to_str().unwrap();
+    let files = examples();
+    let args = ingest_args(config, &files);
+    assert!(datareq(work.path(), &args).status.success());
+    let listed: Vec<serde_json::Value> = stdout(&datareq(
+        work.path(),
+        &["--config", config, "requests", "list", "--json"],
+    ))
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    // A request with a valid identity code, and its code.
+    let (reference, code) = listed
+        .iter()
+        .find_map(|r| {
+            let reference = r["reference"].as_str().unwrap();
+            let shown: serde_json::Value = serde_json::from_str(&stdout(&datareq(
+                work.path(),
+                &["--config", config, "requests", "show", reference, "--json"],
+            )))
+            .unwrap();
+            let code = shown["fields"]["personal_id"].as_str()?.to_string();
+            let invalid = shown["invalid"].as_array().unwrap();
+            invalid.is_empty().then(|| (reference.to_string(), code))
+        })
+        .expect("an example with a valid identity code");
+
+    let by_code = datareq_with_input(
+        work.path(),
+        &["requests", "find", "--personal-id", "-"],
+        &format!("{}\n", code.to_lowercase()),
+    );
+    assert!(by_code.status.success(), "{}", stderr(&by_code));
+    assert!(
+        stdout(&by_code).contains(&reference),
+        "{}",
+        stdout(&by_code)
+    );
+    let by_ref = datareq(
+        work.path(),
+        &["--config", config, "requests", "find", "--ref", &reference],
+    );
+    assert!(stdout(&by_ref).starts_with(&reference));
+    // A code that fails its checksum is refused without being repeated.
+    let mut wrong = code.clone();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == 'A' { 'B' } else { 'A' });
+    let refused = datareq_with_input(
+        work.path(),
+        &["requests", "find", "--personal-id", "-"],
+        &wrong,
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!stderr(&refused).contains(&wrong));
+    // The searches are audited; the code itself is nowhere in the database.
+    let mut db = Vec::new();
+    for entry in std::fs::read_dir(work.path().join("var")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            db.extend(std::fs::read(path).unwrap());
+        }
+    }
+    assert!(!db.windows(code.len()).any(|w| w == code.as_bytes()));
+    let verify = datareq(work.path(), &["--config", config, "audit", "verify"]);
+    assert!(verify.status.success());
+    let shown = stdout(&datareq(
+        work.path(),
+        &["--config", config, "requests", "show", &reference, "--json"],
+    ));
+    assert!(
+        shown.contains("\"action\":\"search\"") && shown.contains("by=reference"),
+        "the search by reference is in the request's history: {shown}"
+    );
+
+    // Withdrawn, once; a closed request cannot be withdrawn again.
+    let withdrawn = datareq(
+        work.path(),
+        &["--config", config, "requests", "withdraw", &reference],
+    );
+    assert!(withdrawn.status.success(), "{}", stderr(&withdrawn));
+    assert!(stdout(&withdrawn).contains("withdrawn"));
+    let again = datareq(
+        work.path(),
+        &["--config", config, "requests", "withdraw", &reference],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    let state = stdout(&datareq(
+        work.path(),
+        &[
+            "--config", config, "requests", "find", "--ref", &reference, "--json",
+        ],
+    ));
+    assert!(state.contains("\"state\":\"withdrawn\""), "{state}");
 }

@@ -11,7 +11,7 @@ use super::parse::{write_attachments, write_fields, write_outcome};
 use super::store::with_store;
 use crate::config::Config;
 use crate::request::calendar::iso_date;
-use crate::request::lifecycle::RequestState;
+use crate::request::lifecycle::{Event, RequestState};
 use crate::request::model::Field;
 use crate::request::reference::Reference;
 use crate::store::{Actor, Extension, RequestSummary, StoreError};
@@ -58,6 +58,82 @@ pub fn extend(
             Ok(ExitCode::SUCCESS)
         }
         Err(e @ (StoreError::NotFound(_) | StoreError::Refused(_) | StoreError::Purged(_))) => {
+            eprintln!("datareq: {e}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How `requests find` looks.
+pub enum Find {
+    Reference(String),
+    /// An identity code, or `-` to read it from stdin (kept out of shell history and the
+    /// process list).
+    PersonalId(String),
+}
+
+/// `datareq requests find --ref REF | --personal-id CODE|-`: for a citizen on the phone.
+pub fn find(config: &Config, by: Find, json: bool) -> anyhow::Result<ExitCode> {
+    let actor = Actor::current_os_user();
+    let now = super::now();
+    let found = match by {
+        Find::Reference(text) => {
+            let Some(reference) = parse_reference(&text) else {
+                return Ok(ExitCode::from(2));
+            };
+            let reference = reference.to_string();
+            with_store(config, async |store| {
+                Ok(store.find_by_reference(&reference, &actor, now).await?)
+            })?
+        }
+        Find::PersonalId(code) => {
+            let code = if code == "-" {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim().to_string()
+            } else {
+                code
+            };
+            if crate::request::personal_id::PersonalId::parse(&code).is_err() {
+                // Not echoed: it is (nearly) an identity code.
+                eprintln!("datareq: not a valid personal identity code (check the characters and the checksum)");
+                return Ok(ExitCode::from(2));
+            }
+            with_store(config, async |store| {
+                Ok(store.find_by_personal_id(&code, &actor, now).await?)
+            })?
+        }
+    };
+    if found.is_empty() {
+        eprintln!("datareq: no request found");
+        return Ok(ExitCode::from(1));
+    }
+    print_summaries(&found, json)
+}
+
+/// `datareq requests withdraw REF`: the citizen cancelled the request.
+pub fn withdraw(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
+    let Some(reference) = parse_reference(reference) else {
+        return Ok(ExitCode::from(2));
+    };
+    let actor = Actor::current_os_user();
+    let result = with_store(config, async |store| {
+        Ok(store
+            .apply_event(
+                &reference.to_string(),
+                Event::Withdrawn,
+                &actor,
+                super::now(),
+            )
+            .await)
+    })?;
+    match result {
+        Ok(state) => {
+            println!("{reference}: {state}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ (StoreError::NotFound(_) | StoreError::Transition(_))) => {
             eprintln!("datareq: {e}");
             Ok(ExitCode::from(1))
         }

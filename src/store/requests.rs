@@ -159,3 +159,83 @@ pub(super) async fn history(
     })
     .collect()
 }
+
+/// What a search compares.
+enum SearchKey {
+    PersonalIdHash(Vec<u8>),
+    Reference(String),
+}
+
+impl Store {
+    /// Requests whose client has the identity code `code` (by its keyed hash), oldest first.
+    /// The search is an audit event by `actor` (naming how it searched and how many it found,
+    /// never the code), committed with nothing else.
+    pub async fn find_by_personal_id(
+        &self,
+        code: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<Vec<RequestSummary>, StoreError> {
+        let key = SearchKey::PersonalIdHash(self.hasher.personal_id(code).to_vec());
+        self.search(key, actor, now).await
+    }
+
+    /// The request with `reference`, if any; the search is audited like any other.
+    pub async fn find_by_reference(
+        &self,
+        reference: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<Vec<RequestSummary>, StoreError> {
+        self.search(SearchKey::Reference(reference.to_string()), actor, now)
+            .await
+    }
+
+    async fn search(
+        &self,
+        key: SearchKey,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<Vec<RequestSummary>, StoreError> {
+        let (query, by, reference) = match &key {
+            SearchKey::PersonalIdHash(hash) => (
+                sqlx::query(
+                    "SELECT reference, state, received_at, due_at, updated_at, purged_at \
+                     FROM requests WHERE personal_id_hash = $1 ORDER BY id",
+                )
+                .bind(hash.clone()),
+                "personal_id",
+                None,
+            ),
+            SearchKey::Reference(r) => (
+                sqlx::query(
+                    "SELECT reference, state, received_at, due_at, updated_at, purged_at \
+                     FROM requests WHERE reference = $1",
+                )
+                .bind(r.clone()),
+                "reference",
+                Some(r.as_str()),
+            ),
+        };
+        let found: Vec<RequestSummary> = query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(summary_of_row)
+            .collect::<Result<_, _>>()?;
+        let mut tx = self.begin_write().await?;
+        let detail = format!("by={by}; found={}", found.len());
+        append(
+            &mut tx,
+            &self.hasher,
+            now,
+            actor,
+            "search",
+            reference,
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+}
