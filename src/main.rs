@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// The clerks' exception queue: requests that wait for a person's decision.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
     /// Hand complete requests to the organisation that discloses the records.
     Disclosure {
         #[command(subcommand)]
@@ -164,6 +169,56 @@ enum RequestsCommand {
         reference: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// Requests in review: reference, reasons, age, due date (no personal data).
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One request: fields, reasons, attachments, history and its messages as plain text.
+    /// An audited read.
+    Show { reference: String },
+    /// Decide: to the organisation's queue (every required field present and valid), back to
+    /// the citizen with a reply, or rejected with a note the citizen receives (with the right
+    /// to complain to the Data Protection Ombudsman).
+    #[command(group(
+        clap::ArgGroup::new("decision")
+            .required(true)
+            .args(["queue", "reply", "reject"])
+    ))]
+    Resolve {
+        reference: String,
+        /// To the organisation's queue.
+        #[arg(long)]
+        queue: bool,
+        /// Back to the citizen, who is asked for more (the clock waits).
+        #[arg(long)]
+        reply: bool,
+        /// Rejected, with --note.
+        #[arg(long, requires = "note")]
+        reject: bool,
+        /// With --reply: a clerks' template (missing_fields: what is missing or invalid).
+        #[arg(long, value_name = "NAME", requires = "reply", conflicts_with = "text")]
+        template: Option<String>,
+        /// With --reply: your own words to the citizen.
+        #[arg(long, value_name = "TEXT", requires = "reply")]
+        text: Option<String>,
+        /// With --reject: the reason, sent to the citizen.
+        #[arg(long, value_name = "TEXT", requires = "reject")]
+        note: Option<String>,
+    },
+    /// Correct fields (checked as strictly as extraction; an invalid identity code is
+    /// refused). All or none.
+    Edit {
+        reference: String,
+        /// field=value (e.g. personal_id=131052-308T, address="Katu 1, 00100 Helsinki").
+        #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
+        set: Vec<String>,
     },
 }
 
@@ -330,6 +385,40 @@ fn main() -> ExitCode {
         Command::Outbox {
             command: OutboxCommand::Flush,
         } => with_config(config_path, cli::outbox::flush),
+        Command::Review {
+            command: ReviewCommand::List { json },
+        } => with_config(config_path, |c| cli::review::list(c, json)),
+        Command::Review {
+            command: ReviewCommand::Show { reference },
+        } => with_config(config_path, |c| cli::review::show(c, &reference)),
+        Command::Review {
+            command:
+                ReviewCommand::Resolve {
+                    reference,
+                    queue,
+                    reply,
+                    reject: _,
+                    template,
+                    text,
+                    note,
+                },
+        } => {
+            let decision = if queue {
+                cli::review::Decision::Queue
+            } else if reply {
+                cli::review::Decision::Reply { template, text }
+            } else {
+                cli::review::Decision::Reject {
+                    note: note.unwrap_or_default(),
+                }
+            };
+            with_config(config_path, |c| {
+                cli::review::resolve(c, &reference, decision)
+            })
+        }
+        Command::Review {
+            command: ReviewCommand::Edit { reference, set },
+        } => with_config(config_path, |c| cli::review::edit(c, &reference, &set)),
         Command::Disclosure {
             command: DisclosureCommand::Pickup { org, out, limit },
         } => with_config(config_path, |c| {

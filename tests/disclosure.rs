@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use mail_parser::MimeHeaders;
+use support::cli::ok;
 use support::db::TestDb;
 
 fn root() -> PathBuf {
@@ -126,15 +127,6 @@ fn pickup(
         args.extend(["--limit", limit.as_str()]);
     }
     datareq(work, db, user, &args)
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The stored requests by reference: state.

@@ -185,10 +185,22 @@ async fn lifecycle_story(db: TestDb) {
         state_of(&store, &incomplete).await.0,
         RequestState::Incomplete
     );
+    let notices_of = |replies: Vec<(i64, String, String, datareq::store::ReplyContent)>| {
+        replies
+            .iter()
+            .filter(|(_, r, _, _)| *r == incomplete)
+            .count()
+    };
+    let before = notices_of(store.pending_replies().await.unwrap());
     let expired = store
         .expire_incomplete(T0 + 31 * DAY, 30, false)
         .await
         .unwrap();
+    assert_eq!(
+        notices_of(store.pending_replies().await.unwrap()),
+        before + 1,
+        "the citizen is told it expired"
+    );
     assert_eq!(expired, vec![incomplete.clone()]);
     assert_eq!(state_of(&store, &incomplete).await.0, RequestState::Expired);
 

@@ -4,3 +4,7 @@
 -- never a person.
 ALTER TABLE requests ADD COLUMN organisation TEXT;
 CREATE INDEX requests_queue ON requests(state, organisation, id);
+-- Why a request waits for a clerk, as the parse found it (names, comma-separated, like
+-- clerk_reasons): the exception queue lists them without decrypting anything. The audit
+-- trail has always recorded the same names.
+ALTER TABLE requests ADD COLUMN review_reasons TEXT NOT NULL DEFAULT '';

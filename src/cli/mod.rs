@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod parse;
 pub mod requests;
 pub mod retention;
+pub mod review;
 pub mod store;
 
 /// Now, as Unix seconds (UTC), from the system clock: the edge where time enters.

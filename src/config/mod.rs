@@ -203,6 +203,14 @@ pub struct ProviderConfig {
 }
 
 impl Config {
+    /// Every configured provider's names: no message to a citizen may contain one.
+    pub fn provider_names(&self) -> Vec<String> {
+        self.providers
+            .iter()
+            .flat_map(|p| std::iter::once(p.name.clone()).chain(p.aliases.iter().cloned()))
+            .collect()
+    }
+
     /// The rules the pure core works with.
     pub fn rules(&self) -> Rules {
         Rules {

@@ -376,19 +376,10 @@ fn open_outbox(config: &Config) -> anyhow::Result<Outbox> {
 fn load_templates(config: &Config) -> anyhow::Result<Templates> {
     let templates = Templates::load(
         config.mail.templates_dir.as_deref(),
-        &provider_names(config),
+        &config.provider_names(),
     )?;
     tracing::info!(from_files = templates.from_files, "reply templates loaded");
     Ok(templates)
-}
-
-/// Every configured provider's names: no reply may contain one.
-fn provider_names(config: &Config) -> Vec<String> {
-    config
-        .providers
-        .iter()
-        .flat_map(|p| std::iter::once(p.name.clone()).chain(p.aliases.iter().cloned()))
-        .collect()
 }
 
 /// SIGHUP: the clerks' edited templates replace the ones in use, unless one is wrong, in which
@@ -397,7 +388,7 @@ fn reload_templates(services: &Services<'_>) {
     let config = services.config;
     match Templates::load(
         config.mail.templates_dir.as_deref(),
-        &provider_names(config),
+        &config.provider_names(),
     ) {
         Ok(templates) => {
             tracing::info!(

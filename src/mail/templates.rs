@@ -70,12 +70,71 @@ const BUILT_IN: &[(&str, Language, &str)] = &[
         Language::En,
         include_str!("../../config/templates/en/receipt.txt"),
     ),
+    (
+        "clerk_reply",
+        Language::Fi,
+        include_str!("../../config/templates/fi/clerk_reply.txt"),
+    ),
+    (
+        "clerk_reply",
+        Language::Sv,
+        include_str!("../../config/templates/sv/clerk_reply.txt"),
+    ),
+    (
+        "clerk_reply",
+        Language::En,
+        include_str!("../../config/templates/en/clerk_reply.txt"),
+    ),
+    (
+        "rejection",
+        Language::Fi,
+        include_str!("../../config/templates/fi/rejection.txt"),
+    ),
+    (
+        "rejection",
+        Language::Sv,
+        include_str!("../../config/templates/sv/rejection.txt"),
+    ),
+    (
+        "rejection",
+        Language::En,
+        include_str!("../../config/templates/en/rejection.txt"),
+    ),
+    (
+        "expired",
+        Language::Fi,
+        include_str!("../../config/templates/fi/expired.txt"),
+    ),
+    (
+        "expired",
+        Language::Sv,
+        include_str!("../../config/templates/sv/expired.txt"),
+    ),
+    (
+        "expired",
+        Language::En,
+        include_str!("../../config/templates/en/expired.txt"),
+    ),
 ];
+
+/// Kinds whose body must carry the clerk's words (`{reason}`).
+const WITH_REASON: &[&str] = &["extension", "clerk_reply", "rejection"];
 
 /// Words no reply may contain, whoever edited the template: a reply read by someone else must
 /// not reveal that its recipient was a psychotherapy patient. The configured providers' names
 /// are added to these.
 const CARE_WORDS: &[&str] = &["psyk", "terap", "therap", "psych", "mental"];
+
+/// The first word in `text` that would tell a reader the recipient was a psychotherapy
+/// patient: a word for the care, or one of `providers` (names, compared ignoring case).
+pub fn names_the_care(text: &str, providers: &[String]) -> Option<String> {
+    let text = text.to_lowercase();
+    CARE_WORDS
+        .iter()
+        .map(|w| w.to_string())
+        .chain(providers.iter().map(|w| w.to_lowercase()))
+        .find(|w| text.contains(w.as_str()))
+}
 
 /// The reply templates in use: the built-in ones, each replaced by the file
 /// `DIR/LANG/KIND.txt` when the configured folder has it (clerks edit those; SIGHUP reloads).
@@ -106,11 +165,6 @@ impl Templates {
         let Some(dir) = dir.filter(|d| d.is_dir()) else {
             return Ok(templates);
         };
-        let forbidden: Vec<String> = CARE_WORDS
-            .iter()
-            .map(|w| w.to_string())
-            .chain(forbidden.iter().map(|w| w.to_lowercase()))
-            .collect();
         for (kind, language, template) in &mut templates.texts {
             let path = dir
                 .join(language_dir(*language))
@@ -131,8 +185,11 @@ impl Templates {
             if *kind == "missing_fields" && !loaded.body.contains("{fields}") {
                 return Err(problem("the body lacks {fields}".into()));
             }
-            let all = format!("{} {}", loaded.subject, loaded.body).to_lowercase();
-            if let Some(word) = forbidden.iter().find(|w| all.contains(w.as_str())) {
+            if WITH_REASON.contains(kind) && !loaded.body.contains("{reason}") {
+                return Err(problem("the body lacks {reason}".into()));
+            }
+            let all = format!("{} {}", loaded.subject, loaded.body);
+            if let Some(word) = names_the_care(&all, forbidden) {
                 return Err(problem(format!(
                     "it names the care or a provider (\"{word}\"), which no reply may"
                 )));
@@ -215,7 +272,14 @@ mod tests {
     fn every_template_exists_and_names_nothing_sensitive() {
         let templates = Templates::built_in();
         for language in [Language::Fi, Language::Sv, Language::En] {
-            for kind in ["missing_fields", "extension", "receipt"] {
+            for kind in [
+                "missing_fields",
+                "extension",
+                "receipt",
+                "clerk_reply",
+                "rejection",
+                "expired",
+            ] {
                 let t = templates.get(kind, language).unwrap();
                 assert!(t.subject.contains("{reference}"), "{kind} {language:?}");
                 let all = format!("{} {}", t.subject, t.body).to_lowercase();
@@ -228,6 +292,18 @@ mod tests {
                 .unwrap()
                 .body
                 .contains("{fields}"));
+            for kind in WITH_REASON {
+                assert!(templates
+                    .get(kind, language)
+                    .unwrap()
+                    .body
+                    .contains("{reason}"));
+            }
+            for kind in ["rejection", "expired"] {
+                // The right to complain, in every language.
+                let body = &templates.get(kind, language).unwrap().body;
+                assert!(body.contains("tietosuoja.fi"), "{kind} {language:?}");
+            }
             for field in Field::ALL {
                 assert!(!field_name(field, language).is_empty());
             }

@@ -189,12 +189,7 @@ impl Store {
             }
             _ => {}
         }
-        let personal_id_hash = content
-            .fields
-            .personal_id
-            .as_deref()
-            .filter(|_| !content.invalid.iter().any(|i| i.field == Field::PersonalId))
-            .map(|id| self.hasher.personal_id(id).to_vec());
+        let personal_id_hash = self.personal_id_hash(&content);
         // An identity code supplied now that another open request already has: the same
         // check a new request gets.
         let duplicate_of = match &personal_id_hash {
@@ -236,7 +231,7 @@ impl Store {
         sqlx::query(
             "UPDATE requests SET sealed_request = $1, personal_id_hash = $2, due_at = $3, \
              paused_at = $4, clerk_reasons = $5, linked_to = COALESCE($6, linked_to), \
-             organisation = COALESCE($8, organisation) WHERE id = $7",
+             organisation = COALESCE($8, organisation), review_reasons = $9 WHERE id = $7",
         )
         .bind(self.sealer.seal_json(&content)?)
         .bind(personal_id_hash)
@@ -246,6 +241,7 @@ impl Store {
         .bind(duplicate_of)
         .bind(target.id)
         .bind(m.organisation.as_deref())
+        .bind(super::ingest::reason_names(&content.review_reasons))
         .execute(&mut *tx)
         .await?;
         set_state(tx, target.id, state, now).await?;

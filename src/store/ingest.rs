@@ -284,8 +284,8 @@ impl Store {
         let row = sqlx::query(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
              received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \
-             linked_to, organisation) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             linked_to, organisation, review_reasons) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(reference_text.clone())
         .bind(stored_state.name())
@@ -298,6 +298,7 @@ impl Store {
         .bind(link.map_or("", |(_, why)| why.name()))
         .bind(link.map(|(id, _)| id))
         .bind(m.organisation.as_deref())
+        .bind(reason_names(&m.parsed.review_reasons))
         .fetch_one(&mut *tx)
         .await?;
         let request_id: i64 = row.try_get(0)?;
@@ -369,6 +370,15 @@ pub(super) fn reply_kind(
 fn valid_personal_id(parsed: &ParsedRequest) -> Option<&str> {
     let invalid = parsed.invalid.iter().any(|i| i.field == Field::PersonalId);
     parsed.fields.personal_id.as_deref().filter(|_| !invalid)
+}
+
+/// Review reasons as stored in `requests.review_reasons`: names, comma-separated.
+pub(super) fn reason_names(reasons: &[crate::request::model::ReviewReason]) -> String {
+    reasons
+        .iter()
+        .map(|r| r.name())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn audit_detail(parsed: &ParsedRequest) -> String {

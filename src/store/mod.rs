@@ -12,6 +12,7 @@ mod outbox;
 mod records;
 mod requests;
 mod retention;
+mod review;
 mod transitions;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;
 pub use outbox::{ClaimedReply, OutboxState, UnsentReply};
 pub use records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary, StoredRequest};
+pub use review::{Resolution, ReviewItem};
 pub use transitions::Extension;
 
 /// Which database a URL names.

@@ -58,18 +58,7 @@ impl Store {
         let Some(sealed) = sealed else {
             return Err(StoreError::Purged(summary.reference));
         };
-        let mut tx = self.begin_write().await?;
-        append(
-            &mut tx,
-            &self.hasher,
-            now,
-            actor,
-            "read",
-            Some(reference),
-            "request",
-        )
-        .await?;
-        tx.commit().await?;
+        self.record_read(reference, "request", actor, now).await?;
         let content: RequestContent = self.sealer.open_json(&sealed)?;
         let messages = sqlx::query("SELECT COUNT(*) FROM messages WHERE request_id = $1")
             .bind(id)
@@ -237,5 +226,73 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(found)
+    }
+}
+
+impl Store {
+    /// The stored messages of a request (it and its follow-ups, oldest first), decrypted.
+    /// An audited read by `actor`, committed before anything is decrypted.
+    pub async fn request_messages(
+        &self,
+        reference: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.sealed_message FROM messages m JOIN requests r ON r.id = m.request_id \
+             WHERE r.reference = $1 ORDER BY m.id",
+        )
+        .bind(reference.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        self.record_read(reference, "messages", actor, now).await?;
+        rows.iter()
+            .map(|row| {
+                let sealed: Option<Vec<u8>> = row.try_get(0)?;
+                let sealed = sealed.ok_or_else(|| StoreError::Purged(reference.to_string()))?;
+                Ok(self.sealer.open(&sealed)?)
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// An audited read of `what` (request, messages), committed on its own before anything
+    /// is decrypted, so a read that fails half-way is still on record.
+    async fn record_read(
+        &self,
+        reference: &str,
+        what: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        append(
+            &mut tx,
+            &self.hasher,
+            now,
+            actor,
+            "read",
+            Some(reference),
+            what,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The look-up hash of a request's identity code, when it has a valid one.
+    pub(super) fn personal_id_hash(&self, content: &RequestContent) -> Option<Vec<u8>> {
+        content
+            .fields
+            .personal_id
+            .as_deref()
+            .filter(|_| {
+                !content
+                    .invalid
+                    .iter()
+                    .any(|i| i.field == crate::request::model::Field::PersonalId)
+            })
+            .map(|id| self.hasher.personal_id(id).to_vec())
     }
 }

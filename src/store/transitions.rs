@@ -48,17 +48,23 @@ pub(super) fn clock(
 }
 
 /// A message for the citizen that a transition queues.
-enum Notice<'a> {
+pub(super) enum Notice<'a> {
     /// What is missing or invalid (a clerk returned the request).
     Missing,
+    /// A clerk's own words (a clerk returned the request).
+    ClerkText(&'a str),
+    /// The request was rejected, why, and the right to complain.
+    Rejection(&'a str),
+    /// The request expired unanswered, and the right to complain.
+    Expired,
     /// The deadline was extended, and why.
     Extension { reason: &'a str, due_at: i64 },
 }
 
 /// The row a transition works on, locked for the transaction.
-struct Locked {
-    id: i64,
-    state: RequestState,
+pub(super) struct Locked {
+    pub(super) id: i64,
+    pub(super) state: RequestState,
     received_at: i64,
     due_at: i64,
     paused_at: Option<i64>,
@@ -66,7 +72,7 @@ struct Locked {
 }
 
 impl Store {
-    async fn lock_request(
+    pub(super) async fn lock_request(
         &self,
         tx: &mut AnyConnection,
         reference: &str,
@@ -110,6 +116,11 @@ impl Store {
         let state = self
             .apply_event_in(&mut tx, reference, event, actor, now)
             .await?;
+        // A request sent back to the citizen tells them what is missing.
+        if event == Event::ReturnedToCitizen {
+            self.queue_notice(&mut tx, reference, Notice::Missing, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(state)
     }
@@ -150,11 +161,6 @@ impl Store {
             &detail,
         )
         .await?;
-        // A clerk who sends a request back to the citizen sends what is missing with it.
-        if event == Event::ReturnedToCitizen {
-            self.queue_notice(tx, row.id, reference, Notice::Missing, now)
-                .await?;
-        }
         Ok(next)
     }
 
@@ -181,6 +187,8 @@ impl Store {
             let mut tx = self.begin_write().await?;
             for reference in &references {
                 self.apply_event_in(&mut tx, reference, Event::Expired, &Actor::Daemon, now)
+                    .await?;
+                self.queue_notice(&mut tx, reference, Notice::Expired, now)
                     .await?;
             }
             tx.commit().await?;
@@ -261,8 +269,7 @@ impl Store {
         .await?;
         if let Extension::Gdpr { .. } = extension {
             let notice = Notice::Extension { reason, due_at };
-            self.queue_notice(&mut tx, row.id, reference, notice, now)
-                .await?;
+            self.queue_notice(&mut tx, reference, notice, now).await?;
         }
         tx.commit().await?;
         Ok(due_at)
@@ -285,19 +292,19 @@ impl Store {
 
     /// Queues a message to the citizen in the outbox: what is still missing (`Notice::Missing`)
     /// or a deadline extension with its reason.
-    async fn queue_notice(
+    pub(super) async fn queue_notice(
         &self,
         tx: &mut AnyConnection,
-        request_id: i64,
         reference: &str,
         notice: Notice<'_>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let row = sqlx::query("SELECT sealed_request FROM requests WHERE id = $1")
-            .bind(request_id)
+        let row = sqlx::query("SELECT id, sealed_request FROM requests WHERE reference = $1")
+            .bind(reference.to_string())
             .fetch_one(&mut *tx)
             .await?;
-        let sealed: Option<Vec<u8>> = row.try_get(0)?;
+        let request_id: i64 = row.try_get(0)?;
+        let sealed: Option<Vec<u8>> = row.try_get(1)?;
         let sealed = sealed.ok_or_else(|| StoreError::Purged(reference.to_string()))?;
         let content: RequestContent = self.sealer.open_json(&sealed)?;
         let Some(to) = content.sender else {
@@ -312,6 +319,21 @@ impl Store {
                 None,
                 None,
             ),
+            Notice::ClerkText(text) => (
+                "clerk_reply",
+                Vec::new(),
+                Vec::new(),
+                Some(text.to_string()),
+                None,
+            ),
+            Notice::Rejection(note) => (
+                "rejection",
+                Vec::new(),
+                Vec::new(),
+                Some(note.to_string()),
+                None,
+            ),
+            Notice::Expired => ("expired", Vec::new(), Vec::new(), None, None),
             Notice::Extension { reason, due_at } => (
                 "extension",
                 Vec::new(),

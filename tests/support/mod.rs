@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod db;
 pub mod dovecot;
 pub mod fixture_set;
