@@ -71,6 +71,12 @@ enum Command {
         #[command(subcommand)]
         command: DisclosureCommand,
     },
+    /// One screen for people: requests per state, the oldest waiting per queue, overdue
+    /// requests, the outbox and the last successful mailbox check.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Bring the database schema up to date.
     Migrate,
     /// Delete the personal data of requests closed longer ago than store.retention_days.
@@ -427,6 +433,7 @@ fn main() -> ExitCode {
         Command::Disclosure {
             command: DisclosureCommand::Ack { references },
         } => with_config(config_path, |c| cli::disclosure::ack(c, &references)),
+        Command::Status { json } => with_config(config_path, |c| cli::status::run(c, json)),
         Command::Migrate => with_config(config_path, cli::store::migrate),
         Command::Purge { dry_run } => {
             with_config(config_path, |c| cli::retention::purge(c, dry_run))

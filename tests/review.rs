@@ -320,4 +320,47 @@ fn every_review_reason_is_resolved_each_way_and_audited() {
         "every rejection notice was sent or parked"
     );
     ok(datareq(work, "tester", &["audit", "verify"]));
+
+    // One screen for people: the counts agree with the list, the oldest in review is the
+    // first received of those in review, and the daemon's run was recorded.
+    let before_run = serde_json::from_str::<serde_json::Value>(&ok(datareq(
+        work,
+        "tester",
+        &["status", "--json"],
+    )))
+    .unwrap();
+    let listed = json_lines(&ok(datareq(
+        work,
+        "tester",
+        &["requests", "list", "--json"],
+    )));
+    for state in ["needs_review", "queued", "incomplete", "rejected"] {
+        let n = listed.iter().filter(|r| r["state"] == state).count() as u64;
+        assert_eq!(
+            before_run["states"][state].as_u64().unwrap_or(0),
+            n,
+            "{state}"
+        );
+    }
+    let first_in_review = listed
+        .iter()
+        .filter(|r| r["state"] == "needs_review")
+        .min_by_key(|r| {
+            (
+                r["received_at"].as_i64(),
+                r["reference"].as_str().map(str::to_string),
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        before_run["oldest"]["needs_review"]["reference"],
+        first_in_review["reference"]
+    );
+    assert!(before_run["mailbox_checked_at"].is_i64(), "{before_run}");
+    assert!(before_run["outbox"]["parked"].as_u64().unwrap() >= 1);
+    let screen = ok(datareq(work, "tester", &["status"]));
+    assert!(
+        screen.contains("Oldest waiting") && screen.contains("last read"),
+        "{screen}"
+    );
 }

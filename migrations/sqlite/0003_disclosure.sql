@@ -8,3 +8,8 @@ CREATE INDEX requests_queue ON requests(state, organisation, id);
 -- clerk_reasons): the exception queue lists them without decrypting anything. The audit
 -- trail has always recorded the same names.
 ALTER TABLE requests ADD COLUMN review_reasons TEXT NOT NULL DEFAULT '';
+-- When the daemon last read the mailbox successfully (`datareq status` shows it; one row).
+CREATE TABLE mailbox_checks (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at INTEGER NOT NULL
+);

@@ -11,6 +11,7 @@ pub mod parse;
 pub mod requests;
 pub mod retention;
 pub mod review;
+pub mod status;
 pub mod store;
 
 /// Now, as Unix seconds (UTC), from the system clock: the edge where time enters.

@@ -275,6 +275,13 @@ pub fn round(
         sent += send_due(services, retry)?;
         Ok(())
     })?;
+    // For `datareq status`: the mailbox was read. A failure to record it stops nothing.
+    if let Err(e) = services
+        .rt
+        .block_on(services.store.record_mailbox_check(crate::cli::now()))
+    {
+        tracing::warn!(error = %e, "cannot record the mailbox check");
+    }
     sent += send_due(services, retry)?;
     Ok(Round {
         stored: taken.stored,

@@ -13,6 +13,7 @@ mod records;
 mod requests;
 mod retention;
 mod review;
+mod status;
 mod transitions;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub use lock::DaemonLock;
 pub use outbox::{ClaimedReply, OutboxState, UnsentReply};
 pub use records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary, StoredRequest};
 pub use review::{Resolution, ReviewItem};
+pub use status::StoreStatus;
 pub use transitions::Extension;
 
 /// Which database a URL names.

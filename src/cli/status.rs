@@ -1,0 +1,90 @@
+//! `datareq status [--json]`: one screen for people — requests per state, the oldest waiting
+//! item per queue, overdue requests, the outbox, and the last successful mailbox check.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use super::store::with_store;
+use crate::config::Config;
+use crate::request::calendar::{iso_date, iso_time, DAY};
+
+pub fn run(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let now = super::now();
+    let status = with_store(config, async |store| Ok(store.status(now).await?))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if json {
+        let states: serde_json::Map<String, serde_json::Value> = status
+            .states
+            .iter()
+            .map(|(s, n)| (s.name().to_string(), (*n).into()))
+            .collect();
+        let oldest: serde_json::Map<String, serde_json::Value> = status
+            .oldest
+            .iter()
+            .map(|r| {
+                (
+                    r.state.name().to_string(),
+                    serde_json::json!({
+                        "reference": r.reference,
+                        "received_at": r.received_at,
+                        "due_at": r.due_at,
+                    }),
+                )
+            })
+            .collect();
+        let value = serde_json::json!({
+            "states": states,
+            "oldest": oldest,
+            "overdue": status.overdue,
+            "outbox": {
+                "waiting": status.outbox_waiting,
+                "deferred": status.outbox_deferred,
+                "parked": status.outbox_parked,
+            },
+            "mailbox_checked_at": status.mailbox_checked_at,
+        });
+        writeln!(out, "{value}")?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "Requests")?;
+    if status.states.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    for (state, n) in &status.states {
+        writeln!(out, "  {:<14}{n:>8}", state.name())?;
+    }
+    writeln!(out, "\nOldest waiting")?;
+    if status.oldest.is_empty() {
+        writeln!(out, "  nothing waits")?;
+    }
+    for r in &status.oldest {
+        writeln!(
+            out,
+            "  {:<14}{}  received {} ({} d ago), due {}",
+            r.state.name(),
+            r.reference,
+            iso_date(r.received_at),
+            (now - r.received_at).max(0) / DAY,
+            iso_date(r.due_at)
+        )?;
+    }
+    writeln!(out, "\nOverdue        {:>8}", status.overdue)?;
+    writeln!(
+        out,
+        "Outbox         {:>8} waiting, {} deferred, {} parked",
+        status.outbox_waiting, status.outbox_deferred, status.outbox_parked
+    )?;
+    match status.mailbox_checked_at {
+        Some(at) => writeln!(
+            out,
+            "Mailbox        last read {} ({} min ago)",
+            iso_time(at),
+            (now - at).max(0) / 60
+        )?,
+        None => writeln!(out, "Mailbox        never read by the daemon")?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

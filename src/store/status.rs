@@ -1,0 +1,92 @@
+//! What `datareq status` shows people: counts per state, the oldest waiting item of each
+//! queue, overdue requests, the outbox, and when the mailbox was last read. Nothing personal,
+//! so nothing here is an audited read.
+
+use sqlx::Row;
+
+use super::outbox::OutboxState;
+use super::records::RequestSummary;
+use super::requests::summary_of_row;
+use super::{parse_state, Store, StoreError};
+use crate::request::lifecycle::RequestState;
+
+/// The queues people work from, in the order `status` shows them.
+pub const QUEUES: [RequestState; 4] = [
+    RequestState::NeedsReview,
+    RequestState::Queued,
+    RequestState::PickedUp,
+    RequestState::Incomplete,
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoreStatus {
+    /// Requests per state (states with none are left out).
+    pub states: Vec<(RequestState, i64)>,
+    /// The oldest request waiting in each queue.
+    pub oldest: Vec<RequestSummary>,
+    pub overdue: usize,
+    /// Unsent replies: due or being sent, deferred after a failure, parked for the clerks.
+    pub outbox_waiting: usize,
+    pub outbox_deferred: usize,
+    pub outbox_parked: usize,
+    /// When the daemon last read the mailbox successfully.
+    pub mailbox_checked_at: Option<i64>,
+}
+
+impl Store {
+    pub async fn status(&self, now: i64) -> Result<StoreStatus, StoreError> {
+        let states = sqlx::query("SELECT state, COUNT(*) FROM requests GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                let state: String = row.try_get(0)?;
+                Ok((parse_state(&state)?, row.try_get::<i64, _>(1)?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut states = states;
+        states.sort();
+        let mut oldest = Vec::new();
+        for state in QUEUES {
+            let row = sqlx::query(
+                "SELECT reference, state, received_at, due_at, updated_at, purged_at \
+                 FROM requests WHERE state = $1 ORDER BY received_at, id LIMIT 1",
+            )
+            .bind(state.name())
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(row) = row {
+                oldest.push(summary_of_row(&row)?);
+            }
+        }
+        let overdue = self.list_overdue(now).await?.len();
+        let unsent = self.unsent_replies(now).await?;
+        let count = |f: fn(&OutboxState) -> bool| unsent.iter().filter(|r| f(&r.state)).count();
+        let checked = sqlx::query("SELECT checked_at FROM mailbox_checks WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| row.try_get::<i64, _>(0))
+            .transpose()?;
+        Ok(StoreStatus {
+            states,
+            oldest,
+            overdue,
+            outbox_waiting: count(|s| matches!(s, OutboxState::Due | OutboxState::Sending)),
+            outbox_deferred: count(|s| matches!(s, OutboxState::Deferred { .. })),
+            outbox_parked: count(|s| matches!(s, OutboxState::Parked)),
+            mailbox_checked_at: checked,
+        })
+    }
+
+    /// Records a successful look at the mailbox.
+    pub async fn record_mailbox_check(&self, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO mailbox_checks (id, checked_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
