@@ -464,3 +464,94 @@ fn two_pickups_racing_on_postgres_share_nothing_and_miss_nothing() {
     assert_eq!(b.1, b_set);
     assert!(in_state(&states(work.path(), Some(&url)), "queued").is_empty());
 }
+
+#[test]
+fn with_delivery_by_email_the_daemon_sends_each_complete_request_once_as_pgp_mime() {
+    let key = city_key();
+    let work = workdir(&key.cert);
+    let config = std::fs::read_to_string(work.path().join("datareq.toml"))
+        .unwrap()
+        .replacen(
+            "delivery = \"pickup\"\n# email = \"kirjaamo@hel.example\"",
+            "delivery = \"email\"\nemail = \"kirjaamo@hel.example\"",
+            1,
+        );
+    assert!(config.contains("delivery = \"email\""));
+    std::fs::write(work.path().join("datareq.toml"), config).unwrap();
+    let inbox = work.path().join("var/inbox/new");
+    std::fs::create_dir_all(&inbox).unwrap();
+    for file in corpus().iter().take(60) {
+        let name = Path::new(file).file_name().unwrap();
+        std::fs::copy(file, inbox.join(name)).unwrap();
+    }
+    ok(datareq(work.path(), None, "tester", &["run", "--once"]));
+    let states = states(work.path(), None);
+    let picked = in_state(&states, "picked_up");
+    assert!(picked.len() >= 10, "{states:?}");
+    assert!(
+        in_state(&states, "queued").is_empty(),
+        "every complete request went out"
+    );
+
+    let outbox = work.path().join("var/outbox");
+    let decrypted_dir = tempfile::tempdir().unwrap();
+    let mut delivered = Vec::new();
+    for entry in std::fs::read_dir(&outbox).unwrap() {
+        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let to = mail
+            .to()
+            .unwrap()
+            .first()
+            .unwrap()
+            .address()
+            .unwrap()
+            .to_string();
+        if to != "kirjaamo@hel.example" {
+            continue;
+        }
+        let content_type = mail.content_type().unwrap();
+        assert_eq!(
+            (content_type.ctype(), content_type.subtype()),
+            ("multipart", Some("encrypted"))
+        );
+        assert_eq!(
+            content_type.attribute("protocol"),
+            Some("application/pgp-encrypted")
+        );
+        let subject = mail.subject().unwrap().to_string();
+        for word in ["vastaamo", "terap", "psyk"] {
+            assert!(!subject.to_lowercase().contains(word), "{subject}");
+        }
+        let armored = mail
+            .attachments()
+            .find(|a| a.attachment_name() == Some("encrypted.asc"))
+            .expect("the encrypted part")
+            .contents()
+            .to_vec();
+        let path = decrypted_dir
+            .path()
+            .join(format!("{}.asc", delivered.len()));
+        std::fs::write(&path, &armored).unwrap();
+        let opened = decrypt(key.home.path(), &path);
+        assert!(
+            opened.status.success(),
+            "{}",
+            String::from_utf8_lossy(&opened.stderr)
+        );
+        let bundle = mail_parser::MessageParser::default()
+            .parse(&opened.stdout)
+            .unwrap();
+        let reference = bundle.subject().unwrap().to_string();
+        assert!(subject.contains(&reference), "{subject} names {reference}");
+        delivered.push(reference);
+    }
+    let unique: BTreeSet<String> = delivered.iter().cloned().collect();
+    assert_eq!(unique.len(), delivered.len(), "each request sent once");
+    assert_eq!(unique, picked, "every picked-up request, and only those");
+
+    // Nothing more to send the next time.
+    let before = std::fs::read_dir(&outbox).unwrap().count();
+    ok(datareq(work.path(), None, "tester", &["run", "--once"]));
+    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), before);
+}

@@ -49,7 +49,7 @@ pub fn pickup(
                 limit,
                 &actor,
                 now,
-                |d| -> anyhow::Result<()> {
+                |d| -> anyhow::Result<Option<crate::store::ReplyContent>> {
                     let reference = d.summary.reference.clone();
                     let due_date = iso_date(d.summary.due_at);
                     let sealed = recipients
@@ -58,7 +58,8 @@ pub fn pickup(
                     drop(d);
                     dir.borrow_mut()
                         .write_bundle(&reference, &due_date, &sealed)
-                        .with_context(|| format!("{reference}: cannot write the bundle"))
+                        .with_context(|| format!("{reference}: cannot write the bundle"))?;
+                    Ok(None)
                 },
                 || dir.borrow_mut().write_index().context(INDEX),
             )

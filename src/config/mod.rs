@@ -190,6 +190,16 @@ pub struct Organisation {
     pub name: String,
     /// OpenPGP certificate files; bundles are encrypted to every one of them.
     pub certificates: Vec<PathBuf>,
+    pub delivery: Delivery,
+}
+
+/// How complete requests reach an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Its staff run `datareq disclosure pickup` (the default).
+    Pickup,
+    /// The daemon sends each as PGP/MIME to this address, through the outbox.
+    Email(String),
 }
 
 /// `[[providers]]`
@@ -341,6 +351,43 @@ mod tests {
         assert_eq!(config.limits.max_message_bytes, 1024);
         assert_eq!(config.providers, Config::default().providers);
         assert_eq!(config.request, Config::default().request);
+    }
+
+    #[test]
+    fn organisation_delivery_and_certificates() {
+        let org = |body: &str| {
+            parse_config(&format!(
+                "[organisations.helsinki]\nname = \"Helsinki\"\n{body}\n"
+            ))
+        };
+        let config = org("certificates = [\"a.asc\", \"b.asc\"]\ndelivery = \"email\"\nemail = \"kirjaamo@hel.example\"")
+            .expect("valid");
+        let helsinki = &config.organisations["helsinki"];
+        assert_eq!(
+            helsinki.certificates,
+            vec![PathBuf::from("a.asc"), PathBuf::from("b.asc")]
+        );
+        assert_eq!(
+            helsinki.delivery,
+            Delivery::Email("kirjaamo@hel.example".into())
+        );
+        assert_eq!(
+            org("").unwrap().organisations["helsinki"].delivery,
+            Delivery::Pickup
+        );
+        for (body, needle) in [
+            ("delivery = \"email\"", "needs the organisation's address"),
+            ("delivery = \"fax\"", "expected \"pickup\" or \"email\""),
+            ("email = \"kirjaamo@hel.example\"", "only with delivery"),
+            (
+                "delivery = \"email\"\nemail = \"kirjaamo\"",
+                "not an email address",
+            ),
+            ("certificates = [\"\"]", "must not be empty"),
+        ] {
+            let e = org(body).unwrap_err().to_string();
+            assert!(e.contains(needle), "{body}: {e}");
+        }
     }
 
     #[test]

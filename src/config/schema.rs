@@ -14,8 +14,8 @@ use super::error::{ConfigErrors, ConfigProblem};
 use super::size::{parse_size, SizeError};
 use super::walk::{KeySpec, Loc, Walker};
 use super::{
-    AttachmentIsolation, Config, LimitsConfig, LogConfig, LogFormat, MailConfig, Organisation,
-    ProviderConfig, RequestConfig, StoreConfig,
+    AttachmentIsolation, Config, Delivery, LimitsConfig, LogConfig, LogFormat, MailConfig,
+    Organisation, ProviderConfig, RequestConfig, StoreConfig,
 };
 use crate::request::model::Field;
 
@@ -100,6 +100,8 @@ struct RawOrganisations {
 struct RawOrganisation {
     name: Option<String>,
     certificates: Option<Vec<std::path::PathBuf>>,
+    delivery: Option<Located>,
+    email: Option<Located>,
 }
 
 #[derive(Default)]
@@ -403,6 +405,16 @@ const ORGANISATION_KEYS: &[KeySpec<RawOrganisation>] = &[
         required: false,
         parse: organisation_certificates,
     },
+    KeySpec {
+        name: "delivery",
+        required: false,
+        parse: |w, loc, item, out| out.delivery = located_string(w, loc, item),
+    },
+    KeySpec {
+        name: "email",
+        required: false,
+        parse: |w, loc, item, out| out.email = located_string(w, loc, item),
+    },
 ];
 
 const PROVIDER_KEYS: &[KeySpec<RawProvider>] = &[
@@ -538,12 +550,14 @@ fn organisations_section(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawCo
         };
         let mut raw = RawOrganisation::default();
         w.walk(&org_loc, org_table, ORGANISATION_KEYS, &mut raw);
-        if let Some(name) = raw.name {
+        let delivery = organisation_delivery(w, &org_loc, raw.delivery, raw.email);
+        if let (Some(name), Some(delivery)) = (raw.name, delivery) {
             organisations.valid.push((
                 id.to_string(),
                 Organisation {
                     name,
                     certificates: raw.certificates.unwrap_or_default(),
+                    delivery,
                 },
             ));
         }
@@ -666,6 +680,48 @@ fn attachment_isolation(w: &mut Walker, loc: &Loc, item: &Item, out: &mut RawLim
         "worker" => out.attachment_isolation = Some(AttachmentIsolation::Worker),
         "in_process" => out.attachment_isolation = Some(AttachmentIsolation::InProcess),
         _ => w.problem(loc, "expected \"worker\" or \"in_process\""),
+    }
+}
+
+/// `delivery = "pickup"` (the default) or `"email"`, which needs `email`.
+fn organisation_delivery(
+    w: &mut Walker,
+    org_loc: &Loc,
+    delivery: Option<Located>,
+    email: Option<Located>,
+) -> Option<Delivery> {
+    let kind = delivery.as_ref().map(|(d, _)| d.as_str());
+    match (kind, email) {
+        (None | Some("pickup"), None) => Some(Delivery::Pickup),
+        (None | Some("pickup"), Some((_, loc))) => {
+            w.problem(&loc, "email is used only with delivery = \"email\"");
+            None
+        }
+        (Some("email"), None) => {
+            let loc = delivery.map_or_else(|| org_loc.clone(), |(_, l)| l);
+            w.problem(
+                &loc,
+                "delivery = \"email\" needs the organisation's address (email = \"...\")",
+            );
+            None
+        }
+        (Some("email"), Some((address, loc))) => {
+            let plausible = !address.contains(char::is_whitespace)
+                && address
+                    .split_once('@')
+                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+            if plausible {
+                Some(Delivery::Email(address))
+            } else {
+                w.problem(&loc, "not an email address");
+                None
+            }
+        }
+        (Some(_), _) => {
+            let loc = delivery.map_or_else(|| org_loc.clone(), |(_, l)| l);
+            w.problem(&loc, "expected \"pickup\" or \"email\"");
+            None
+        }
     }
 }
 

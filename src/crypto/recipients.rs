@@ -107,6 +107,19 @@ impl Recipients {
     }
 }
 
+impl Recipients {
+    /// As [`Recipients::encrypt`], ASCII-armoured (for PGP/MIME mail).
+    pub fn encrypt_armored(&self, plaintext: &[u8]) -> Result<String, CryptoError> {
+        let binary = self.encrypt(plaintext)?;
+        let err = |e: std::io::Error| CryptoError::Seal(e.to_string());
+        let mut writer =
+            openpgp::armor::Writer::new(Vec::new(), openpgp::armor::Kind::Message).map_err(err)?;
+        std::io::Write::write_all(&mut writer, &binary).map_err(err)?;
+        let armored = writer.finalize().map_err(err)?;
+        String::from_utf8(armored).map_err(|_| CryptoError::Seal("armour is not text".into()))
+    }
+}
+
 fn usable_keys(
     cert: &Cert,
 ) -> impl Iterator<

@@ -6,6 +6,7 @@
 //! SIGINT, finishing the step in progress, reconnects with capped exponential backoff after
 //! mailbox errors, and does the daily housekeeping (expiry, retention, the audit head).
 
+pub mod forward;
 pub mod intake;
 pub mod notify;
 pub mod pipeline;
@@ -58,6 +59,8 @@ pub struct Services<'a> {
     pub reload: &'a std::sync::atomic::AtomicBool,
     /// `run --once` on a terminal: a bar of the messages stored so far.
     pub progress: Option<indicatif::ProgressBar>,
+    /// Organisations that receive their requests by email.
+    pub deliveries: &'a [forward::EmailDelivery],
 }
 
 impl Services<'_> {
@@ -104,6 +107,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         crate::worker::configured_reader(&config.limits),
     );
     let mail_keys = crate::cli::store::mail_keys(config)?;
+    let deliveries = forward::email_deliveries(config)?;
     let notifier = Notifier::from_env();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
@@ -133,6 +137,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         stop,
         notifier: &notifier,
         reload: &reload,
+        deliveries: &deliveries,
         progress: (once && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
             indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(
@@ -282,6 +287,7 @@ pub fn round(
     {
         tracing::warn!(error = %e, "cannot record the mailbox check");
     }
+    forward::forward_queued(services)?;
     sent += send_due(services, retry)?;
     Ok(Round {
         stored: taken.stored,

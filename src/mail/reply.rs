@@ -9,7 +9,7 @@ use lettre::Message;
 use super::templates::{field_name, invalid_note, Templates};
 use super::MailError;
 use crate::request::calendar::iso_date;
-use crate::store::ClaimedReply;
+use crate::store::{ClaimedReply, DISCLOSURE};
 
 /// `Auto-Submitted: auto-replied`.
 #[derive(Debug, Clone)]
@@ -46,6 +46,9 @@ pub fn render(
     now: std::time::SystemTime,
 ) -> Result<Message, MailError> {
     let c = &reply.content;
+    if reply.kind == DISCLOSURE {
+        return disclosure(reply, sender, now);
+    }
     let templates = sender
         .templates
         .read()
@@ -95,5 +98,55 @@ pub fn render(
     }
     builder
         .body(fill(&t.body).trim_start().to_string())
+        .map_err(|e| MailError::Build(e.to_string()))
+}
+
+/// A request for its organisation as PGP/MIME (RFC 3156): the bundle, encrypted to the
+/// organisation's certificates when it was picked up. The subject carries the reference only.
+fn disclosure(
+    reply: &ClaimedReply,
+    sender: &Sender,
+    now: std::time::SystemTime,
+) -> Result<Message, MailError> {
+    use lettre::message::header::ContentDisposition;
+    use lettre::message::{MultiPart, SinglePart};
+    let encrypted = reply
+        .content
+        .encrypted
+        .clone()
+        .ok_or_else(|| MailError::Build("a disclosure without its encrypted bundle".into()))?;
+    let to: Mailbox = reply
+        .content
+        .to
+        .parse()
+        .map_err(|_| MailError::BadRecipient)?;
+    let content_type =
+        |value: &str| ContentType::parse(value).map_err(|e| MailError::Build(e.to_string()));
+    let version = SinglePart::builder()
+        .header(content_type("application/pgp-encrypted")?)
+        .body("Version: 1\r\n".to_string());
+    let payload = SinglePart::builder()
+        .header(content_type(
+            "application/octet-stream; name=\"encrypted.asc\"",
+        )?)
+        .header(ContentDisposition::inline_with_name("encrypted.asc"))
+        .body(encrypted);
+    Message::builder()
+        .from(sender.from.clone())
+        .to(to)
+        .subject(format!(
+            "[{}] Tietopyyntö / Begäran / Data request",
+            reply.reference
+        ))
+        .date(now)
+        .message_id(Some(format!(
+            "<{}@{}>",
+            reply.message_id, sender.message_id_domain
+        )))
+        .multipart(
+            MultiPart::encrypted("application/pgp-encrypted".to_string())
+                .singlepart(version)
+                .singlepart(payload),
+        )
         .map_err(|e| MailError::Build(e.to_string()))
 }

@@ -7,11 +7,15 @@
 
 use sqlx::Row;
 
-use super::audit::{lock_chain, Actor};
-use super::records::{HistoryEntry, RequestContent, RequestSummary};
+use super::audit::{append, lock_chain, Actor};
+use super::ingest::queue_reply;
+use super::records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary};
 use super::requests::{history, summary_of_row};
 use super::{Backend, Store, StoreError};
 use crate::request::lifecycle::Event;
+
+/// The outbox kind of a request sent to its organisation by email.
+pub const DISCLOSURE: &str = "disclosure";
 
 /// One request as its organisation receives it: the content and every stored message (the
 /// request and its follow-ups, oldest first), with its history.
@@ -35,14 +39,15 @@ impl std::fmt::Debug for Disclosure {
 impl Store {
     /// Claims up to `limit` of `organisation`'s queued requests, oldest first, and hands each
     /// to `write`, then calls `finish`; they become `picked_up` (audited with `actor`) when
-    /// all of that succeeded. Returns the requests picked up.
+    /// all of that succeeded. When `write` returns a message (delivery by email), it joins
+    /// the outbox as a `disclosure` in the same transaction. Returns the requests picked up.
     pub async fn pick_up<E: From<StoreError>>(
         &self,
         organisation: &str,
         limit: u32,
         actor: &Actor,
         now: i64,
-        mut write: impl FnMut(Disclosure) -> Result<(), E>,
+        mut write: impl FnMut(Disclosure) -> Result<Option<ReplyContent>, E>,
         finish: impl FnOnce() -> Result<(), E>,
     ) -> Result<Vec<RequestSummary>, E> {
         let mut tx = self.begin_write().await.map_err(E::from)?;
@@ -77,7 +82,27 @@ impl Store {
                 .await
                 .map_err(E::from)?;
             picked.push(disclosure.summary.clone());
-            write(disclosure)?;
+            if let Some(message) = write(disclosure)? {
+                let sealed = self
+                    .sealer
+                    .seal_json(&message)
+                    .map_err(|e| E::from(e.into()))?;
+                queue_reply(&mut tx, id, &reference, DISCLOSURE, &sealed, now)
+                    .await
+                    .map_err(E::from)?;
+                let detail = format!("kind={DISCLOSURE}; organisation={organisation}");
+                append(
+                    &mut tx,
+                    &self.hasher,
+                    now,
+                    actor,
+                    "reply_queued",
+                    Some(&reference),
+                    &detail,
+                )
+                .await
+                .map_err(E::from)?;
+            }
         }
         finish()?;
         tx.commit().await.map_err(|e| E::from(e.into()))?;

@@ -287,6 +287,7 @@ impl Store {
                     invalid: content.invalid.clone(),
                     reason: None,
                     due_at: None,
+                    encrypted: None,
                 })?;
                 queue_reply(tx, target.id, &target.reference, kind, &reply, now).await?;
                 let detail = format!("kind={kind}");

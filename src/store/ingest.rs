@@ -159,6 +159,7 @@ impl Store {
                 invalid: content.invalid.clone(),
                 reason: None,
                 due_at: None,
+                encrypted: None,
             })?),
             _ => None,
         };

@@ -25,7 +25,7 @@ use crate::crypto::{CryptoError, KeyedHasher, Sealer};
 use crate::request::lifecycle::IllegalTransition;
 
 pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
-pub use disclosure::Disclosure;
+pub use disclosure::{Disclosure, DISCLOSURE};
 pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;

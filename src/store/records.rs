@@ -69,6 +69,10 @@ pub struct ReplyContent {
     /// The new due date of an extension notice.
     #[serde(default)]
     pub due_at: Option<i64>,
+    /// A request handed to its organisation by email (`disclosure`): the bundle, already
+    /// encrypted to the organisation's certificates, ASCII-armoured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<String>,
 }
 
 impl std::fmt::Debug for ReplyContent {

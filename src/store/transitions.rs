@@ -351,6 +351,7 @@ impl Store {
             invalid,
             reason,
             due_at,
+            encrypted: None,
         })?;
         queue_reply(tx, request_id, reference, kind, &sealed, now).await?;
         let detail = format!("kind={kind}");
