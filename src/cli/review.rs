@@ -29,8 +29,11 @@ pub enum Decision {
 
 /// `review list [--json]`: reference, reasons, age, due date; the earliest due first.
 pub fn list(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
-    let items = with_store(config, async |store| Ok(store.review_queue().await?))?;
     let now = super::now();
+    let actor = Actor::current_os_user();
+    let items = with_store(config, async |store| {
+        Ok(store.review_queue(&actor, now).await?)
+    })?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for item in &items {

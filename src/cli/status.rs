@@ -8,6 +8,9 @@ use super::store::with_store;
 use crate::config::Config;
 use crate::request::calendar::{iso_date, iso_time, DAY};
 
+/// The most overdue requests `status` names.
+const MOST_OVERDUE: usize = 5;
+
 pub fn run(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
     let now = super::now();
     let status = with_store(config, async |store| Ok(store.status(now).await?))?;
@@ -36,7 +39,13 @@ pub fn run(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
         let value = serde_json::json!({
             "states": states,
             "oldest": oldest,
-            "overdue": status.overdue,
+            "overdue": status.overdue.len(),
+            "most_overdue": status
+                .overdue
+                .iter()
+                .take(MOST_OVERDUE)
+                .map(|r| serde_json::json!({"reference": r.reference, "state": r.state.name(), "due_at": r.due_at}))
+                .collect::<Vec<_>>(),
             "outbox": {
                 "waiting": status.outbox_waiting,
                 "deferred": status.outbox_deferred,
@@ -70,7 +79,20 @@ pub fn run(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
             iso_date(r.due_at)
         )?;
     }
-    writeln!(out, "\nOverdue        {:>8}", status.overdue)?;
+    writeln!(out, "\nOverdue        {:>8}", status.overdue.len())?;
+    for r in status.overdue.iter().take(MOST_OVERDUE) {
+        writeln!(
+            out,
+            "  {}  {:<12}  due {} ({} d ago)",
+            r.reference,
+            r.state.name(),
+            iso_date(r.due_at),
+            (now - r.due_at).max(0) / DAY
+        )?;
+    }
+    if status.overdue.len() > MOST_OVERDUE {
+        writeln!(out, "  … `datareq requests overdue` lists them all")?;
+    }
     writeln!(
         out,
         "Outbox         {:>8} waiting, {} deferred, {} parked",

@@ -51,8 +51,14 @@ impl Resolution<'_> {
 }
 
 impl Store {
-    /// Requests in review, the earliest due first.
-    pub async fn review_queue(&self) -> Result<Vec<ReviewItem>, StoreError> {
+    /// Requests in review, the earliest due first. The look at the queue is audited with
+    /// `actor` (how many it showed; the list holds no personal data, but which reasons a
+    /// clerk saw is part of who did what).
+    pub async fn review_queue(
+        &self,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<Vec<ReviewItem>, StoreError> {
         let rows = sqlx::query(
             "SELECT reference, state, received_at, due_at, updated_at, purged_at, \
              review_reasons, clerk_reasons FROM requests WHERE state = 'needs_review' \
@@ -60,7 +66,8 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let items = rows
+            .iter()
             .map(|row| {
                 let parsed: String = row.try_get(6)?;
                 let clerk: String = row.try_get(7)?;
@@ -75,7 +82,12 @@ impl Store {
                     reasons,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut tx = self.begin_write().await?;
+        let detail = format!("view=review_list; count={}", items.len());
+        append(&mut tx, &self.hasher, now, actor, "read", None, &detail).await?;
+        tx.commit().await?;
+        Ok(items)
     }
 
     /// Resolves a request in review. Queuing is refused (nothing changes) while a required

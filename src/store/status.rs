@@ -24,7 +24,8 @@ pub struct StoreStatus {
     pub states: Vec<(RequestState, i64)>,
     /// The oldest request waiting in each queue.
     pub oldest: Vec<RequestSummary>,
-    pub overdue: usize,
+    /// Open requests past their due date, most overdue first.
+    pub overdue: Vec<RequestSummary>,
     /// Unsent replies: due or being sent, deferred after a failure, parked for the clerks.
     pub outbox_waiting: usize,
     pub outbox_deferred: usize,
@@ -59,7 +60,7 @@ impl Store {
                 oldest.push(summary_of_row(&row)?);
             }
         }
-        let overdue = self.list_overdue(now).await?.len();
+        let overdue = self.list_overdue(now).await?;
         let unsent = self.unsent_replies(now).await?;
         let count = |f: fn(&OutboxState) -> bool| unsent.iter().filter(|r| f(&r.state)).count();
         let checked = sqlx::query("SELECT checked_at FROM mailbox_checks WHERE id = 1")
