@@ -195,7 +195,8 @@ fn the_queue_reaches_helsinki_once_encrypted_and_only_complete_requests() {
         })
         .collect();
 
-    // A file in the way of one bundle: the whole pick-up fails and nothing is claimed.
+    // A file in the way of one bundle: its batch (the first 50) fails and nothing is
+    // claimed.
     let out = work.path().join("pickup");
     std::fs::create_dir(&out).unwrap();
     let blocked = queued.iter().nth(3).unwrap();
@@ -222,7 +223,40 @@ fn the_queue_reaches_helsinki_once_encrypted_and_only_complete_requests() {
     assert!(!out.join("index.csv").exists());
     std::fs::remove_file(out.join(format!("{blocked}.pgp"))).unwrap();
 
-    // Two pick-ups, in parts: together they hold the queue, each request once.
+    // In the second batch: the first batch stays picked up (and was listed), the second
+    // stays queued.
+    let blocked = queued.iter().nth(59).unwrap();
+    std::fs::write(out.join(format!("{blocked}.pgp")), b"someone else's file").unwrap();
+    let failed = pickup(
+        work.path(),
+        None,
+        "helsinki-staff",
+        "helsinki",
+        &out,
+        Some(10000),
+    );
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("50 request(s) were picked up before"));
+    let zeroth: Vec<String> = String::from_utf8_lossy(&failed.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
+    let first_batch: BTreeSet<String> = queued.iter().take(50).cloned().collect();
+    assert_eq!(zeroth.iter().cloned().collect::<BTreeSet<_>>(), first_batch);
+    assert_eq!(
+        in_state(&states(work.path(), None), "picked_up"),
+        first_batch
+    );
+    let mut expected_files = first_batch.clone();
+    expected_files.insert(blocked.clone());
+    assert_eq!(
+        bundles(&out),
+        expected_files,
+        "the failed batch left nothing behind"
+    );
+    std::fs::remove_file(out.join(format!("{blocked}.pgp"))).unwrap();
+
+    // Two more pick-ups, in parts: together they hold the queue, each request once.
     let first = ok(pickup(
         work.path(),
         None,
@@ -240,8 +274,10 @@ fn the_queue_reaches_helsinki_once_encrypted_and_only_complete_requests() {
         &out,
         Some(10000),
     ));
-    let picked: BTreeSet<String> = first
-        .lines()
+    let picked: BTreeSet<String> = zeroth
+        .iter()
+        .map(String::as_str)
+        .chain(first.lines())
         .chain(second.lines())
         .map(|l| l.split('\t').next().unwrap().to_string())
         .collect();

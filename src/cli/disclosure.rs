@@ -15,7 +15,12 @@ use crate::store::Actor;
 
 use super::store::with_store;
 
-/// Writes up to `limit` bundles of `organisation`'s queue into `out`.
+/// Requests claimed per transaction: a pick-up of thousands holds the database's write lock
+/// (SQLite) only for one batch at a time, so the daemon goes on storing mail meanwhile.
+const PER_TRANSACTION: u32 = 50;
+
+/// Writes up to `limit` bundles of `organisation`'s queue into `out`, in transactions of
+/// [`PER_TRANSACTION`]: a failure leaves its batch queued and the batches before picked up.
 pub fn pickup(
     config: &Config,
     organisation: &str,
@@ -34,44 +39,53 @@ pub fn pickup(
     }
     let recipients = Recipients::load(&org.certificates)
         .with_context(|| format!("organisations.{organisation}.certificates"))?;
-    // Both the writer and the finishing step add to it.
-    let dir = std::cell::RefCell::new(
-        PickupDir::open(out).with_context(|| format!("{}", out.display()))?,
-    );
     let actor = Actor::current_os_user();
     let now = super::now();
     let picked = with_store(config, async |store| {
-        let dir = &dir;
-        let recipients = &recipients;
-        store
-            .pick_up(
-                organisation,
-                limit,
-                &actor,
-                now,
-                |d| -> anyhow::Result<Option<crate::store::ReplyContent>> {
-                    let reference = d.summary.reference.clone();
-                    let due_date = iso_date(d.summary.due_at);
-                    let sealed = recipients
-                        .encrypt(&bundle(&d, &org.name, now))
-                        .with_context(|| format!("{reference}: encryption"))?;
-                    drop(d);
-                    dir.borrow_mut()
-                        .write_bundle(&reference, &due_date, &sealed)
-                        .with_context(|| format!("{reference}: cannot write the bundle"))?;
-                    Ok(None)
-                },
-                || dir.borrow_mut().write_index().context(INDEX),
-            )
-            .await
+        let mut picked = 0u32;
+        while picked < limit {
+            let chunk = PER_TRANSACTION.min(limit - picked);
+            // Both the writer and the finishing step add to it.
+            let dir = std::cell::RefCell::new(
+                PickupDir::open(out).with_context(|| format!("{}", out.display()))?,
+            );
+            let claimed = store
+                .pick_up(
+                    organisation,
+                    chunk,
+                    &actor,
+                    now,
+                    |d| -> anyhow::Result<Option<crate::store::ReplyContent>> {
+                        let reference = d.summary.reference.clone();
+                        let due_date = iso_date(d.summary.due_at);
+                        let sealed = recipients
+                            .encrypt(&bundle(&d, &org.name, now))
+                            .with_context(|| format!("{reference}: encryption"))?;
+                        drop(d);
+                        dir.borrow_mut()
+                            .write_bundle(&reference, &due_date, &sealed)
+                            .with_context(|| format!("{reference}: cannot write the bundle"))?;
+                        Ok(None)
+                    },
+                    || dir.borrow_mut().write_index().context(INDEX),
+                )
+                .await
+                .with_context(|| {
+                    format!("{picked} request(s) were picked up before this; the rest stay queued")
+                })?;
+            dir.into_inner().keep();
+            for summary in &claimed {
+                println!("{}\t{}", summary.reference, iso_date(summary.due_at));
+            }
+            picked += claimed.len() as u32;
+            if claimed.len() < chunk as usize {
+                break;
+            }
+        }
+        Ok(picked)
     })?;
-    dir.into_inner().keep();
-    for summary in &picked {
-        println!("{}\t{}", summary.reference, iso_date(summary.due_at));
-    }
     eprintln!(
-        "{} request(s) picked up for {organisation} into {} (index: {INDEX})",
-        picked.len(),
+        "{picked} request(s) picked up for {organisation} into {} (index: {INDEX})",
         out.display()
     );
     Ok(ExitCode::SUCCESS)
