@@ -199,17 +199,22 @@ fn the_queue_reaches_helsinki_once_encrypted_and_only_complete_requests() {
     // claimed.
     let out = work.path().join("pickup");
     std::fs::create_dir(&out).unwrap();
-    let blocked = queued.iter().nth(3).unwrap();
-    std::fs::write(out.join(format!("{blocked}.pgp")), b"someone else's file").unwrap();
-    let failed = pickup(
-        work.path(),
-        None,
-        "helsinki-staff",
-        "helsinki",
-        &out,
-        Some(10000),
-    );
-    assert!(!failed.status.success());
+    // A pick-up of everything with someone else's file where the n-th bundle goes.
+    let blocked_at = |n: usize| {
+        let blocked = queued.iter().nth(n).unwrap().clone();
+        std::fs::write(out.join(format!("{blocked}.pgp")), b"someone else's file").unwrap();
+        let failed = pickup(
+            work.path(),
+            None,
+            "helsinki-staff",
+            "helsinki",
+            &out,
+            Some(10000),
+        );
+        assert!(!failed.status.success());
+        (failed, blocked)
+    };
+    let (_, blocked) = blocked_at(3);
     assert_eq!(
         states(work.path(), None),
         before,
@@ -225,17 +230,7 @@ fn the_queue_reaches_helsinki_once_encrypted_and_only_complete_requests() {
 
     // In the second batch: the first batch stays picked up (and was listed), the second
     // stays queued.
-    let blocked = queued.iter().nth(59).unwrap();
-    std::fs::write(out.join(format!("{blocked}.pgp")), b"someone else's file").unwrap();
-    let failed = pickup(
-        work.path(),
-        None,
-        "helsinki-staff",
-        "helsinki",
-        &out,
-        Some(10000),
-    );
-    assert!(!failed.status.success());
+    let (failed, blocked) = blocked_at(59);
     assert!(String::from_utf8_lossy(&failed.stderr).contains("50 request(s) were picked up before"));
     let zeroth: Vec<String> = String::from_utf8_lossy(&failed.stdout)
         .lines()
