@@ -586,3 +586,77 @@ fn with_delivery_by_email_the_daemon_sends_each_complete_request_once_as_pgp_mim
     ok(datareq(work.path(), None, "tester", &["run", "--once"]));
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), before);
 }
+
+/// Runs SQL on a working directory's SQLite store, as a migration or an operator might.
+fn sql(work: &Path, statement: &'static str) {
+    let url = format!("sqlite://{}", work.join("var/datareq.sqlite").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query(statement).execute(&pool).await.unwrap();
+        pool.close().await;
+    });
+}
+
+#[test]
+fn queued_requests_without_an_organisation_are_routed_or_sent_to_a_clerk() {
+    let key = city_key();
+    let work = workdir(&key.cert);
+    let files = corpus();
+    let mut args = vec!["ingest", "--quiet"];
+    args.extend(files.iter().take(80).map(String::as_str));
+    ok(datareq(work.path(), None, "tester", &args));
+    let queued = in_state(&states(work.path(), None), "queued");
+    assert!(queued.len() > 20);
+    // As requests stored before they recorded their organisation.
+    sql(work.path(), "UPDATE requests SET organisation = NULL");
+    let out = work.path().join("out");
+    let first = ok(pickup(
+        work.path(),
+        None,
+        "tester",
+        "helsinki",
+        &out,
+        Some(10),
+    ));
+    assert_eq!(first.lines().count(), 10, "found by their provider");
+
+    // The rest, when their provider no longer has an organisation: back to a clerk.
+    sql(work.path(), "UPDATE requests SET organisation = NULL");
+    let config = std::fs::read_to_string(work.path().join("datareq.toml"))
+        .unwrap()
+        .replacen(
+            "name = \"Psykoterapiakeskus Vastaamo\"",
+            "name = \"Vastaamo archive\"",
+            1,
+        );
+    std::fs::write(work.path().join("datareq.toml"), config).unwrap();
+    let second = ok(pickup(work.path(), None, "tester", "helsinki", &out, None));
+    assert_eq!(second, "");
+    let after = states(work.path(), None);
+    assert!(
+        in_state(&after, "queued").is_empty(),
+        "nothing left where no pick-up finds it"
+    );
+    let review: Vec<serde_json::Value> = ok(datareq(
+        work.path(),
+        None,
+        "tester",
+        &["review", "list", "--json"],
+    ))
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let sent_back: BTreeSet<String> = review
+        .iter()
+        .filter(|r| {
+            r["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x == "unknown_service_provider")
+        })
+        .map(|r| r["reference"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent_back.len(), queued.len() - 10, "{sent_back:?}");
+}

@@ -41,7 +41,12 @@ pub fn pickup(
         .with_context(|| format!("organisations.{organisation}.certificates"))?;
     let actor = Actor::current_os_user();
     let now = super::now();
+    let rules = config.rules();
     let picked = with_store(config, async |store| {
+        let (_, to_review) = store.route_unrouted(&rules, now).await?;
+        if to_review > 0 {
+            eprintln!("{to_review} queued request(s) name a provider without an organisation now: sent to review");
+        }
         let mut picked = 0u32;
         while picked < limit {
             let chunk = PER_TRANSACTION.min(limit - picked);

@@ -52,6 +52,9 @@ pub fn email_deliveries(config: &Config) -> anyhow::Result<Vec<EmailDelivery>> {
 /// Moves every queued request of the email organisations into the outbox. Returns how many.
 pub fn forward_queued(services: &Services<'_>) -> Result<usize, DaemonError> {
     let mut forwarded = 0;
+    if services.deliveries.is_empty() {
+        return Ok(0);
+    }
     for org in services.deliveries {
         loop {
             let now = crate::cli::now();

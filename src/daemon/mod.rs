@@ -108,6 +108,15 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     );
     let mail_keys = crate::cli::store::mail_keys(config)?;
     let deliveries = forward::email_deliveries(config)?;
+    let (routed, to_review) =
+        rt.block_on(store.route_unrouted(&config.rules(), crate::cli::now()))?;
+    if routed + to_review > 0 {
+        tracing::warn!(
+            routed,
+            to_review,
+            "queued requests without an organisation were routed"
+        );
+    }
     let notifier = Notifier::from_env();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let stop_tx = Arc::new(stop_tx);

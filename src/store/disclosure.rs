@@ -13,6 +13,8 @@ use super::records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary}
 use super::requests::{history, summary_of_row};
 use super::{Backend, Store, StoreError};
 use crate::request::lifecycle::Event;
+use crate::request::model::ReviewReason;
+use crate::request::rules::Rules;
 
 /// The outbox kind of a request sent to its organisation by email.
 pub const DISCLOSURE: &str = "disclosure";
@@ -145,6 +147,66 @@ impl Store {
             messages,
             history: history(tx, reference).await?,
         })
+    }
+
+    /// Queued requests that know no organisation (stored before requests recorded theirs):
+    /// each takes its organisation from its provider, or, when the provider has none now,
+    /// goes back to the clerks (`unknown_service_provider`). Nothing stays queued where no
+    /// pick-up would ever find it. Returns how many were routed and how many sent to review.
+    pub async fn route_unrouted(
+        &self,
+        rules: &Rules,
+        now: i64,
+    ) -> Result<(usize, usize), StoreError> {
+        let unrouted = sqlx::query(
+            "SELECT id, reference FROM requests WHERE state = 'queued' AND organisation IS NULL \
+             ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if unrouted.is_empty() {
+            return Ok((0, 0));
+        }
+        let (mut routed, mut to_review) = (0, 0);
+        let mut tx = self.begin_write().await?;
+        lock_chain(&mut tx).await?;
+        for row in unrouted {
+            let id: i64 = row.try_get(0)?;
+            let reference: String = row.try_get(1)?;
+            let content = self.content_in(&mut tx, id, &reference).await?;
+            match rules.organisation_of(&content.fields) {
+                Some(organisation) => {
+                    sqlx::query("UPDATE requests SET organisation = $1 WHERE id = $2")
+                        .bind(organisation.to_string())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    routed += 1;
+                }
+                None => {
+                    let reason = ReviewReason::UnknownServiceProvider.name();
+                    sqlx::query(
+                        "UPDATE requests SET review_reasons = CASE WHEN review_reasons = '' \
+                         THEN $1 ELSE review_reasons || ',' || $1 END WHERE id = $2",
+                    )
+                    .bind(reason)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    self.apply_event_in(
+                        &mut tx,
+                        &reference,
+                        Event::SentToReview,
+                        &Actor::Daemon,
+                        now,
+                    )
+                    .await?;
+                    to_review += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok((routed, to_review))
     }
 
     /// Marks picked-up requests `disclosed` (the organisation sent the records). All or

@@ -246,7 +246,7 @@ impl Store {
         Ok(content.missing)
     }
 
-    async fn content_in(
+    pub(super) async fn content_in(
         &self,
         tx: &mut sqlx::AnyConnection,
         id: i64,
