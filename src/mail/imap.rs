@@ -325,7 +325,12 @@ impl ImapInbox {
         renew: Duration,
         stop: &mut tokio::sync::watch::Receiver<bool>,
     ) -> Result<Woken, MailError> {
-        self.session().await?;
+        if self.session.is_none() {
+            // A new session announces nothing that arrived before it selected the mailbox:
+            // mail delivered since the last look would wait for the next renewal. Look now.
+            self.session().await?;
+            return Ok(Woken::NewMail);
+        }
         if !self.capabilities.idle {
             return Ok(sleep_or_stop(poll, stop).await);
         }
