@@ -222,7 +222,8 @@ enum ReviewCommand {
     /// refused). All or none.
     Edit {
         reference: String,
-        /// field=value (e.g. personal_id=131052-308T, address="Katu 1, 00100 Helsinki").
+        /// field=value (e.g. address="Katu 1, 00100 Helsinki"); field=- reads the value from
+        /// the next line of stdin (out of the process list and shell history).
         #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
         set: Vec<String>,
     },

@@ -1,6 +1,8 @@
 //! The store commands as an operator uses them: self-contained under ./var/ with the example
 //! configuration, idempotent, audited reads, refusals that say what to do.
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -314,26 +316,15 @@ fn a_key_backup_restores_access() {
 
 /// Runs `datareq` with the example configuration and `stdin` as its input.
 fn datareq_with_input(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datareq"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_datareq"));
+    command
         .current_dir(dir)
         .env_remove("DATAREQ_DATABASE_URL")
         .env("USER", "clerk-on-the-phone")
         .arg("--config")
         .arg(example_config())
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .args(args);
+    support::cli::output_with_input(command, stdin)
 }
 
 #[test]

@@ -162,8 +162,12 @@ pub fn edit(config: &Config, reference: &str, edits: &[String]) -> anyhow::Resul
     let reference = reference.parse::<Reference>()?.to_string();
     let edits: Vec<Edit> = edits
         .iter()
-        .map(|e| e.parse::<Edit>())
-        .collect::<Result<_, _>>()?;
+        .map(|e| {
+            from_stdin_when_dash(e)?
+                .parse::<Edit>()
+                .map_err(anyhow::Error::from)
+        })
+        .collect::<anyhow::Result<_>>()?;
     let actor = Actor::current_os_user();
     let rules = config.rules();
     let result = with_store(config, async |store| {
@@ -189,6 +193,21 @@ pub fn edit(config: &Config, reference: &str, edits: &[String]) -> anyhow::Resul
             }
         }),
     )
+}
+
+/// `field=-`: the value is the next line of stdin, so personal data stays out of the
+/// process list and shell history.
+fn from_stdin_when_dash(edit: &str) -> anyhow::Result<String> {
+    match edit.split_once('=') {
+        Some((field, "-")) => {
+            let mut line = String::new();
+            if std::io::stdin().read_line(&mut line)? == 0 {
+                bail!("{field}=-: no line left on stdin");
+            }
+            Ok(format!("{field}={}", line.trim_end_matches(['\r', '\n'])))
+        }
+        _ => Ok(edit.to_string()),
+    }
 }
 
 fn report(reference: &str, result: Result<String, StoreError>) -> anyhow::Result<ExitCode> {
