@@ -19,14 +19,7 @@ fn root() -> PathBuf {
 }
 
 fn corpus() -> Vec<String> {
-    let dir = root().join("../shared/corpus/dev");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .expect("../shared/corpus/dev (copy ../shared next to the clone)")
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
-        .filter(|p| p.ends_with(".eml"))
-        .collect();
-    files.sort();
-    files
+    support::cli::dev_corpus_files()
 }
 
 /// A GnuPG home with the organisation's key pair (as City staff would make it), and the

@@ -67,13 +67,7 @@ fn supplied(field: &str) -> &'static str {
 fn every_review_reason_is_resolved_each_way_and_audited() {
     let work = tempfile::tempdir().unwrap();
     let work = work.path();
-    let dir = root().join("../shared/corpus/dev");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .expect("../shared/corpus/dev (copy ../shared next to the clone)")
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
-        .filter(|p| p.ends_with(".eml"))
-        .collect();
-    files.sort();
+    let files = support::cli::dev_corpus_files();
     let mut args = vec!["ingest", "--quiet"];
     args.extend(files.iter().map(String::as_str));
     ok(datareq(work, "tester", &args));

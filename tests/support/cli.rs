@@ -37,3 +37,15 @@ pub fn output_with_input(mut command: std::process::Command, input: &str) -> Out
         .unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// The shared dev corpus's messages (`../shared/corpus/dev/*.eml`), sorted.
+pub fn dev_corpus_files() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("../shared/corpus/dev (copy ../shared next to the clone)")
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".eml"))
+        .collect();
+    files.sort();
+    files
+}
