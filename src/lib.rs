@@ -8,4 +8,5 @@ pub mod mail;
 pub mod private_fs;
 pub mod request;
 pub mod store;
+pub mod web;
 pub mod worker;

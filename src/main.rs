@@ -94,6 +94,13 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Serve the web interface alone (without reading mail), until SIGTERM.
+    Web,
+    /// Accounts for the web interface.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Storage keys.
     Keys {
         #[command(subcommand)]
@@ -264,6 +271,32 @@ enum OutboxCommand {
     },
     /// Make the deferred replies due now (after the mail server is fixed).
     Flush,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add an account. The password is the first line of stdin; on a terminal, a strong
+    /// password is made and printed once instead.
+    Add {
+        name: String,
+        /// kela_clerk, city_staff or admin.
+        #[arg(long)]
+        role: String,
+        /// The organisation (an id in [organisations]) of City staff.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password (read as for `add`); the account's sessions end.
+    Passwd { name: String },
+    /// Disable an account; its sessions end.
+    Disable { name: String },
+    /// Enable a disabled account.
+    Enable { name: String },
 }
 
 #[derive(Subcommand)]
@@ -464,6 +497,16 @@ fn main() -> ExitCode {
                 cli::requests::extend(c, &reference, extension, &reason)
             })
         }
+        Command::Web => with_config(config_path, datareq::web::run),
+        Command::Users { command } => with_config(config_path, |c| match command {
+            UsersCommand::Add { name, role, org } => {
+                cli::users::add(c, &name, &role, org.as_deref())
+            }
+            UsersCommand::List { json } => cli::users::list(c, json),
+            UsersCommand::Passwd { name } => cli::users::passwd(c, &name),
+            UsersCommand::Disable { name } => cli::users::set_disabled(c, &name, true),
+            UsersCommand::Enable { name } => cli::users::set_disabled(c, &name, false),
+        }),
         Command::Keys {
             command: KeysCommand::Generate { dir },
         } => with_config(config_path, |c| {

@@ -11,7 +11,7 @@ use crate::crypto::recipients::Recipients;
 use crate::disclosure::bundle::bundle;
 use crate::disclosure::pickup::{PickupDir, INDEX};
 use crate::request::calendar::iso_date;
-use crate::store::Actor;
+use crate::store::{Actor, Selection};
 
 use super::store::with_store;
 
@@ -57,7 +57,7 @@ pub fn pickup(
             let claimed = store
                 .pick_up(
                     organisation,
-                    chunk,
+                    Selection::Oldest(chunk),
                     &actor,
                     now,
                     |d| -> anyhow::Result<Option<crate::store::ReplyContent>> {
@@ -101,7 +101,7 @@ pub fn ack(config: &Config, references: &[String]) -> anyhow::Result<ExitCode> {
     let actor = Actor::current_os_user();
     with_store(config, async |store| {
         store
-            .mark_disclosed(references, &actor, super::now())
+            .mark_disclosed(references, None, &actor, super::now())
             .await
             .map_err(anyhow::Error::from)
     })?;

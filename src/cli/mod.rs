@@ -13,6 +13,7 @@ pub mod retention;
 pub mod review;
 pub mod status;
 pub mod store;
+pub mod users;
 
 /// Now, as Unix seconds (UTC), from the system clock: the edge where time enters.
 pub fn now() -> i64 {

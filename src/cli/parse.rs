@@ -138,38 +138,24 @@ fn write_summary(
 
 /// The request's fields, one row each, for a person to read (`parse`, `requests show`).
 pub(crate) fn write_fields(out: &mut impl Write, f: &Fields) -> io::Result<()> {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-    let rows: [(&str, String); 10] = [
-        ("surname", opt(&f.surname)),
-        ("first names", opt(&f.first_names)),
-        ("former names", f.former_names.join(", ")),
-        ("identity code", opt(&f.personal_id)),
-        ("requested", opt(&f.requested_information)),
-        ("provider", opt(&f.service_provider)),
-        (
-            "years",
-            f.treatment_years
-                .iter()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        ("phone", opt(&f.phone)),
-        (
-            "sms notice",
-            match f.sms_consent {
-                Some(true) => "yes".into(),
-                Some(false) => "no".into(),
-                None => "—".into(),
-            },
-        ),
-        (
-            "address",
-            f.address.as_ref().map_or("—".into(), |a| {
-                format!("{}, {} {}", a.street, a.postal_code, a.post_office)
-            }),
-        ),
+    use crate::request::edit::value_text;
+    use crate::request::model::Field;
+    let labels = [
+        "surname",
+        "first names",
+        "former names",
+        "identity code",
+        "requested",
+        "provider",
+        "years",
+        "phone",
+        "sms notice",
+        "address",
     ];
+    let rows = labels
+        .into_iter()
+        .zip(Field::ALL)
+        .map(|(label, field)| (label, value_text(f, field)));
     for (label, value) in rows {
         let value = if value.is_empty() {
             "—".into()

@@ -10,6 +10,7 @@ use super::store::with_store;
 use crate::config::Config;
 use crate::mail::templates::names_the_care;
 use crate::request::calendar::{iso_date, DAY};
+use crate::request::display::visible;
 use crate::request::edit::Edit;
 use crate::request::message::read_message;
 use crate::request::reference::Reference;
@@ -86,28 +87,13 @@ pub fn show(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
         let view = read_message(raw, max);
         writeln!(out, "\n--- message {} of {} ---", i + 1, messages.len())?;
         if let Some(subject) = &view.subject {
-            writeln!(out, "Subject: {}", terminal_safe(subject))?;
+            writeln!(out, "Subject: {}", visible(subject))?;
         }
         writeln!(out)?;
-        writeln!(out, "{}", terminal_safe(&view.body))?;
+        writeln!(out, "{}", visible(&view.body))?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Text as a terminal shows it inert: control characters (escape sequences, bidirectional
-/// overrides) become visible placeholders; line breaks and tabs stay.
-fn terminal_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{fffd}',
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
-                '\u{fffd}'
-            }
-            c => c,
-        })
-        .collect()
 }
 
 /// `review resolve REF --queue | --reply (--template NAME | --text TEXT) | --reject --note TEXT`.

@@ -34,10 +34,34 @@ pub struct Config {
     pub store: StoreConfig,
     pub mail: MailConfig,
     pub log: LogConfig,
+    pub web: WebConfig,
     /// Organisations by id.
     pub organisations: BTreeMap<String, Organisation>,
     /// Every name leads to one provider, and every provider's organisation is defined.
     pub providers: Vec<ProviderConfig>,
+}
+
+/// `[web]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebConfig {
+    /// `enabled`: whether `datareq run` serves the web interface (`datareq web` always does).
+    pub enabled: bool,
+    /// `listen`: the interface's address (loopback by default, behind a reverse proxy).
+    pub listen: std::net::SocketAddr,
+    /// `metrics_listen`: `/metrics` and `/healthz`, on an address of their own.
+    pub metrics_listen: std::net::SocketAddr,
+    /// `session_idle_time`: seconds without a page view after which a session ends.
+    pub session_idle_seconds: u32,
+    /// `session_max_time`: seconds after signing in after which a session ends anyway.
+    pub session_max_seconds: u32,
+    /// `login_attempts_per_account` / `login_attempts_per_address`: failed sign-ins allowed
+    /// in 15 minutes.
+    pub login_attempts_per_account: u32,
+    pub login_attempts_per_address: u32,
+    /// `trusted_proxies`: reverse proxies whose X-Forwarded-For (and user header) count.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `user_header`: a header naming the signed-in account, set by a trusted proxy (SSO).
+    pub user_header: Option<String>,
 }
 
 /// `[log]`

@@ -15,7 +15,7 @@ use super::size::{parse_size, SizeError};
 use super::walk::{KeySpec, Loc, Walker};
 use super::{
     AttachmentIsolation, Config, Delivery, LimitsConfig, LogConfig, LogFormat, MailConfig,
-    Organisation, ProviderConfig, RequestConfig, StoreConfig,
+    Organisation, ProviderConfig, RequestConfig, StoreConfig, WebConfig,
 };
 use crate::request::model::Field;
 
@@ -31,6 +31,7 @@ struct RawConfig {
     store: RawStore,
     mail: RawMail,
     log: RawLog,
+    web: RawWeb,
     organisations: Option<RawOrganisations>,
     /// Each provider with its own location.
     providers: Option<Vec<(Loc, RawProvider)>>,
@@ -63,6 +64,19 @@ struct RawMail {
     receipts: Option<bool>,
     templates_dir: Option<String>,
     processed_retention_days: Option<u32>,
+}
+
+#[derive(Default)]
+struct RawWeb {
+    enabled: Option<bool>,
+    listen: Option<std::net::SocketAddr>,
+    metrics_listen: Option<std::net::SocketAddr>,
+    session_idle_seconds: Option<u32>,
+    session_max_seconds: Option<u32>,
+    login_attempts_per_account: Option<u32>,
+    login_attempts_per_address: Option<u32>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    user_header: Option<String>,
 }
 
 #[derive(Default)]
@@ -146,6 +160,15 @@ const ROOT_KEYS: &[KeySpec<RawConfig>] = &[
         },
     },
     KeySpec {
+        name: "web",
+        required: false,
+        parse: |w, loc, item, out| {
+            if let Some(table) = w.table(loc, item) {
+                w.walk(loc, table, WEB_KEYS, &mut out.web);
+            }
+        },
+    },
+    KeySpec {
         name: "organisations",
         required: false,
         parse: organisations_section,
@@ -156,6 +179,94 @@ const ROOT_KEYS: &[KeySpec<RawConfig>] = &[
         parse: providers_section,
     },
 ];
+
+const WEB_KEYS: &[KeySpec<RawWeb>] = &[
+    KeySpec {
+        name: "enabled",
+        required: false,
+        parse: |w, loc, item, out| out.enabled = boolean(w, loc, item),
+    },
+    KeySpec {
+        name: "listen",
+        required: false,
+        parse: |w, loc, item, out| out.listen = socket_address(w, loc, item),
+    },
+    KeySpec {
+        name: "metrics_listen",
+        required: false,
+        parse: |w, loc, item, out| out.metrics_listen = socket_address(w, loc, item),
+    },
+    KeySpec {
+        name: "session_idle_time",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.session_idle_seconds = bounded(w, loc, item, 24 * 3600, "seconds")
+        },
+    },
+    KeySpec {
+        name: "session_max_time",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.session_max_seconds = bounded(w, loc, item, 7 * 24 * 3600, "seconds")
+        },
+    },
+    KeySpec {
+        name: "login_attempts_per_account",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.login_attempts_per_account = bounded(w, loc, item, 1000, "attempts")
+        },
+    },
+    KeySpec {
+        name: "login_attempts_per_address",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.login_attempts_per_address = bounded(w, loc, item, 100_000, "attempts")
+        },
+    },
+    KeySpec {
+        name: "trusted_proxies",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.trusted_proxies = non_empty_strings(w, loc, item).map(|list| {
+                list.into_iter()
+                    .filter_map(|(s, at)| match s.parse() {
+                        Ok(ip) => Some(ip),
+                        Err(_) => {
+                            w.problem(&at, "an IP address (127.0.0.1, ::1)");
+                            None
+                        }
+                    })
+                    .collect()
+            })
+        },
+    },
+    KeySpec {
+        name: "user_header",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.user_header = non_empty_string(w, loc, item).filter(|h| {
+                let valid = h.parse::<axum::http::HeaderName>().is_ok();
+                if !valid {
+                    w.problem(loc, "an HTTP header name (X-Remote-User)");
+                }
+                valid
+            })
+        },
+    },
+];
+
+/// `HOST:PORT` with an IP address (no names: what a listener binds must not depend on DNS).
+fn socket_address(w: &mut Walker, loc: &Loc, item: &Item) -> Option<std::net::SocketAddr> {
+    let s = non_empty_string(w, loc, item)?;
+    match s.parse() {
+        Ok(addr) => Some(addr),
+        Err(_) => {
+            w.problem(loc, "an IP address and port (127.0.0.1:8080, [::1]:8080)");
+            None
+        }
+    }
+}
 
 const REQUEST_KEYS: &[KeySpec<RawRequest>] = &[
     KeySpec {
@@ -870,6 +981,40 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         |d| d.mail.replies_per_hour,
     );
     let log_format = or_default(w, raw.log.format, defaults, "log.format", |d| d.log.format);
+    let web = raw.web;
+    let web_enabled = or_default(w, web.enabled, defaults, "web.enabled", |d| d.web.enabled);
+    let web_listen = or_default(w, web.listen, defaults, "web.listen", |d| d.web.listen);
+    let metrics_listen = or_default(w, web.metrics_listen, defaults, "web.metrics_listen", |d| {
+        d.web.metrics_listen
+    });
+    let session_idle_seconds = or_default(
+        w,
+        web.session_idle_seconds,
+        defaults,
+        "web.session_idle_time",
+        |d| d.web.session_idle_seconds,
+    );
+    let session_max_seconds = or_default(
+        w,
+        web.session_max_seconds,
+        defaults,
+        "web.session_max_time",
+        |d| d.web.session_max_seconds,
+    );
+    let login_attempts_per_account = or_default(
+        w,
+        web.login_attempts_per_account,
+        defaults,
+        "web.login_attempts_per_account",
+        |d| d.web.login_attempts_per_account,
+    );
+    let login_attempts_per_address = or_default(
+        w,
+        web.login_attempts_per_address,
+        defaults,
+        "web.login_attempts_per_address",
+        |d| d.web.login_attempts_per_address,
+    );
     let database = or_default(w, raw.store.database, defaults, "store.database", |d| {
         d.store.database.clone()
     });
@@ -987,6 +1132,17 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         },
         log: LogConfig {
             format: log_format?,
+        },
+        web: WebConfig {
+            enabled: web_enabled?,
+            listen: web_listen?,
+            metrics_listen: metrics_listen?,
+            session_idle_seconds: session_idle_seconds?,
+            session_max_seconds: session_max_seconds?,
+            login_attempts_per_account: login_attempts_per_account?,
+            login_attempts_per_address: login_attempts_per_address?,
+            trusted_proxies: web.trusted_proxies.unwrap_or_default(),
+            user_header: web.user_header,
         },
         store: StoreConfig {
             database: database?,

@@ -20,6 +20,8 @@ pub enum HashDomain {
     Mailbox,
     /// The audit trail's chain.
     Audit,
+    /// A web session's cookie.
+    Session,
 }
 
 impl HashDomain {
@@ -31,6 +33,7 @@ impl HashDomain {
             HashDomain::Content => b"datareq content v1",
             HashDomain::Mailbox => b"datareq mailbox v1",
             HashDomain::Audit => b"datareq audit v1",
+            HashDomain::Session => b"datareq session v1",
         }
     }
 }

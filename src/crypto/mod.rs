@@ -83,6 +83,7 @@ use sequoia_openpgp as openpgp;
 pub mod backup;
 mod keyed_hash;
 mod keys;
+pub mod password;
 pub mod pgp_mime;
 pub mod recipients;
 mod seal;

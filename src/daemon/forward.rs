@@ -60,7 +60,7 @@ pub fn forward_queued(services: &Services<'_>) -> Result<usize, DaemonError> {
             let now = crate::cli::now();
             let picked = services.rt.block_on(services.store.pick_up(
                 &org.id,
-                PER_CLAIM,
+                crate::store::Selection::Oldest(PER_CLAIM),
                 &Actor::Daemon,
                 now,
                 |d| -> Result<Option<ReplyContent>, StoreError> {

@@ -102,6 +102,10 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         templates: std::sync::RwLock::new(load_templates(config)?),
     };
     let store = rt.block_on(crate::cli::store::open(config))?;
+    if config.web.enabled {
+        crate::web::start_beside_daemon(config)?;
+        tracing::info!(listen = %config.web.listen, "web interface ready");
+    }
     let parser = RequestParser::with_reader(
         config.rules(),
         crate::worker::configured_reader(&config.limits),

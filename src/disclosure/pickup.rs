@@ -11,7 +11,12 @@ use std::path::{Path, PathBuf};
 use crate::private_fs;
 
 pub const INDEX: &str = "index.csv";
-const INDEX_HEADER: &str = "reference,due_date\n";
+pub const INDEX_HEADER: &str = "reference,due_date\n";
+
+/// One line of the index.
+pub fn index_row(reference: &str, due_date: &str) -> String {
+    format!("{reference},{due_date}\n")
+}
 
 pub struct PickupDir {
     dir: PathBuf,
@@ -53,7 +58,7 @@ impl PickupDir {
         let path = self.dir.join(&name);
         write_new(&self.dir, &name, bundle, false)?;
         self.written.push(path);
-        self.rows.push(format!("{reference},{due_date}\n"));
+        self.rows.push(index_row(reference, due_date));
         Ok(())
     }
 

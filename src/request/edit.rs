@@ -143,6 +143,34 @@ impl Edit {
     }
 }
 
+/// A field's value written the way an edit takes it back (empty when it has none).
+pub fn value_text(fields: &Fields, field: Field) -> String {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    match field {
+        Field::Surname => opt(&fields.surname),
+        Field::FirstNames => opt(&fields.first_names),
+        Field::FormerNames => fields.former_names.join(", "),
+        Field::PersonalId => opt(&fields.personal_id),
+        Field::RequestedInformation => opt(&fields.requested_information),
+        Field::ServiceProvider => opt(&fields.service_provider),
+        Field::TreatmentYears => fields
+            .treatment_years
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Field::Phone => opt(&fields.phone),
+        Field::SmsConsent => match fields.sms_consent {
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+            None => String::new(),
+        },
+        Field::Address => fields.address.as_ref().map_or(String::new(), |a| {
+            format!("{}, {} {}", a.street, a.postal_code, a.post_office)
+        }),
+    }
+}
+
 /// The required fields `fields` lacks or holds invalid.
 pub fn missing(fields: &Fields, invalid: &[InvalidField], rules: &Rules) -> Vec<Field> {
     rules

@@ -294,6 +294,45 @@ fn body_text(message: &mail_parser::Message<'_>) -> String {
     out
 }
 
+/// An attachment's name, type and bytes, to hand to a clerk as a download.
+pub struct AttachmentFile {
+    pub name: Option<String>,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for AttachmentFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentFile")
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A message's own attachments (not those of forwarded messages inside), in order, with
+/// their decoded bytes. Unparseable mail has none.
+pub fn attachment_files(raw: &[u8]) -> Vec<AttachmentFile> {
+    let Some(message) = mail_parser::MessageParser::default().parse(raw) else {
+        return Vec::new();
+    };
+    message
+        .attachments()
+        .map(|part| {
+            let listed = attachment(part, MAX_FORWARD_DEPTH);
+            let bytes = match &part.body {
+                PartType::Message(inner) => inner.raw_message().to_vec(),
+                _ => part.contents().to_vec(),
+            };
+            AttachmentFile {
+                name: listed.name,
+                content_type: listed.content_type,
+                bytes,
+            }
+        })
+        .collect()
+}
+
 fn attachments(message: &mail_parser::Message<'_>, depth: usize) -> Vec<Attachment> {
     let mut out = Vec::new();
     for part in message.attachments() {

@@ -6,6 +6,7 @@ pub mod attachment;
 pub mod calendar;
 pub mod clean;
 pub mod decision;
+pub mod display;
 pub mod edit;
 pub mod extract;
 pub mod follow_up;

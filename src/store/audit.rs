@@ -20,6 +20,8 @@ pub enum Actor {
     Daemon,
     /// A person at the command line, by OS user name.
     OsUser(String),
+    /// A person signed in to the web interface, by account name.
+    WebUser(String),
 }
 
 impl Actor {
@@ -43,6 +45,7 @@ impl fmt::Display for Actor {
         match self {
             Actor::Daemon => f.write_str("daemon"),
             Actor::OsUser(name) => write!(f, "os:{name}"),
+            Actor::WebUser(name) => write!(f, "web:{name}"),
         }
     }
 }

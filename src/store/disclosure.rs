@@ -12,12 +12,21 @@ use super::ingest::queue_reply;
 use super::records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary};
 use super::requests::{history, summary_of_row};
 use super::{Backend, Store, StoreError};
-use crate::request::lifecycle::Event;
+use crate::request::lifecycle::{Event, RequestState};
 use crate::request::model::ReviewReason;
 use crate::request::rules::Rules;
 
 /// The outbox kind of a request sent to its organisation by email.
 pub const DISCLOSURE: &str = "disclosure";
+
+/// Which queued requests a pick-up claims.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// The oldest, up to this many.
+    Oldest(u32),
+    /// These, by reference (those not queued for the organisation are left alone).
+    These(&'a [String]),
+}
 
 /// One request as its organisation receives it: the content and every stored message (the
 /// request and its follow-ups, oldest first), with its history.
@@ -46,7 +55,7 @@ impl Store {
     pub async fn pick_up<E: From<StoreError>>(
         &self,
         organisation: &str,
-        limit: u32,
+        selection: Selection<'_>,
         actor: &Actor,
         now: i64,
         mut write: impl FnMut(Disclosure) -> Result<Option<ReplyContent>, E>,
@@ -56,19 +65,38 @@ impl Store {
         // The audit chain first, as every writer takes it: taking request rows before it
         // could deadlock with the daemon, which takes the chain and then a request.
         lock_chain(&mut tx).await.map_err(E::from)?;
-        let claim = match self.backend {
-            Backend::Sqlite => {
-                "SELECT id, reference FROM requests WHERE state = 'queued' \
-                 AND organisation = $1 ORDER BY id LIMIT $2"
-            }
-            Backend::Postgres => {
-                "SELECT id, reference FROM requests WHERE state = 'queued' \
-                 AND organisation = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"
+        // Only this organisation's queued requests are ever claimed, whatever was selected.
+        let (which, limit) = match selection {
+            Selection::Oldest(limit) => (String::new(), i64::from(limit)),
+            Selection::These(references) => {
+                let places: Vec<String> = (0..references.len())
+                    .map(|i| format!("${}", i + 3))
+                    .collect();
+                let which = if places.is_empty() {
+                    " AND 1 = 0".to_string()
+                } else {
+                    format!(" AND reference IN ({})", places.join(", "))
+                };
+                (which, references.len() as i64)
             }
         };
-        let rows = sqlx::query(claim)
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let claim = format!(
+            "SELECT id, reference FROM requests WHERE state = 'queued' \
+             AND organisation = $1{which} ORDER BY id LIMIT $2{lock}"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(claim))
             .bind(organisation.to_string())
-            .bind(i64::from(limit))
+            .bind(limit);
+        if let Selection::These(references) = selection {
+            for reference in references {
+                query = query.bind(reference.clone());
+            }
+        }
+        let rows = query
             .fetch_all(&mut *tx)
             .await
             .map_err(|e| E::from(e.into()))?;
@@ -210,19 +238,64 @@ impl Store {
     }
 
     /// Marks picked-up requests `disclosed` (the organisation sent the records). All or
-    /// nothing: one reference that is unknown or not picked up changes none.
+    /// nothing: one reference that is unknown or not picked up changes none; with
+    /// `organisation`, neither does one that another organisation discloses.
     pub async fn mark_disclosed(
         &self,
         references: &[String],
+        organisation: Option<&str>,
         actor: &Actor,
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for reference in references {
+            if let Some(organisation) = organisation {
+                let theirs: Option<String> =
+                    sqlx::query("SELECT organisation FROM requests WHERE reference = $1")
+                        .bind(reference.clone())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|row| row.try_get(0))
+                        .transpose()?
+                        .flatten();
+                if theirs.as_deref() != Some(organisation) {
+                    return Err(StoreError::NotFound(reference.clone()));
+                }
+            }
             self.apply_event_in(&mut tx, reference, Event::Disclosed, actor, now)
                 .await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// An organisation's requests waiting to be picked up or confirmed disclosed, the
+    /// earliest due first (nothing personal: references, states and dates).
+    pub async fn organisation_queue(
+        &self,
+        organisation: &str,
+        state: RequestState,
+        limit: u32,
+    ) -> Result<(Vec<RequestSummary>, i64), StoreError> {
+        let rows = sqlx::query(
+            "SELECT reference, state, received_at, due_at, updated_at, purged_at FROM requests \
+             WHERE state = $1 AND organisation = $2 ORDER BY due_at, id LIMIT $3",
+        )
+        .bind(state.name())
+        .bind(organisation.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) FROM requests WHERE state = $1 AND organisation = $2")
+                .bind(state.name())
+                .bind(organisation.to_string())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
+        Ok((
+            rows.iter().map(summary_of_row).collect::<Result<_, _>>()?,
+            total,
+        ))
     }
 }

@@ -15,6 +15,7 @@ mod retention;
 mod review;
 mod status;
 mod transitions;
+mod users;
 
 use std::path::{Path, PathBuf};
 
@@ -25,15 +26,16 @@ use crate::crypto::{CryptoError, KeyedHasher, Sealer};
 use crate::request::lifecycle::IllegalTransition;
 
 pub use audit::{Actor, AuditEvent, AuditHead, AuditProblem};
-pub use disclosure::{Disclosure, DISCLOSURE};
+pub use disclosure::{Disclosure, Selection, DISCLOSURE};
 pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;
 pub use outbox::{ClaimedReply, OutboxState, UnsentReply};
 pub use records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary, StoredRequest};
-pub use review::{Resolution, ReviewItem};
-pub use status::StoreStatus;
+pub use review::{Resolution, ReviewItem, ReviewPage, ReviewQuery};
+pub use status::{DayCount, StoreStatus, QUEUES};
 pub use transitions::Extension;
+pub use users::{is_valid_user_name, Role, Session, SessionLimits, UnknownRole, User};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,6 +26,39 @@ pub struct ReviewItem {
     pub reasons: Vec<String>,
 }
 
+/// Which part of the exception queue to show.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewQuery {
+    /// Only requests with this reason.
+    pub reason: Option<String>,
+    /// The latest due date first (default: the earliest).
+    pub latest_due_first: bool,
+    pub offset: u32,
+    /// At most this many (default: all).
+    pub limit: Option<u32>,
+}
+
+/// A page of the exception queue.
+#[derive(Debug, Clone)]
+pub struct ReviewPage {
+    pub items: Vec<ReviewItem>,
+    /// How many requests match the query in all.
+    pub total: i64,
+    /// Every reason in the queue with its number of requests.
+    pub per_reason: Vec<(String, i64)>,
+}
+
+fn reason_list(parsed: &str, clerk: &str) -> Vec<String> {
+    let mut reasons: Vec<String> = parsed
+        .split(',')
+        .chain(clerk.split(','))
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    reasons.dedup();
+    reasons
+}
+
 /// How a clerk resolves a request in review.
 #[derive(Clone, Copy)]
 pub enum Resolution<'a> {
@@ -51,19 +84,44 @@ impl Resolution<'_> {
 }
 
 impl Store {
-    /// Requests in review, the earliest due first. The look at the queue is audited with
-    /// `actor` (how many it showed; the list holds no personal data, but which reasons a
-    /// clerk saw is part of who did what).
+    /// Requests in review, the earliest due first (all of them; the CLI's list).
     pub async fn review_queue(
         &self,
         actor: &Actor,
         now: i64,
     ) -> Result<Vec<ReviewItem>, StoreError> {
-        let rows = sqlx::query(
+        let page = self
+            .review_page(&ReviewQuery::default(), actor, now)
+            .await?;
+        Ok(page.items)
+    }
+
+    /// One page of the requests in review, with how many there are in all and per reason.
+    /// The look is audited with `actor` (how many it showed; the list holds no personal data,
+    /// but which reasons a clerk saw is part of who did what).
+    pub async fn review_page(
+        &self,
+        query: &ReviewQuery,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<ReviewPage, StoreError> {
+        let order = if query.latest_due_first {
+            "due_at DESC, id DESC"
+        } else {
+            "due_at, id"
+        };
+        // The reasons are comma-separated names: a reason matches as ",name," inside both
+        // lists joined with commas.
+        let filter = "($1 = '' OR (',' || review_reasons || ',' || clerk_reasons || ',')                       LIKE ('%,' || $1 || ',%'))";
+        let reason = query.reason.clone().unwrap_or_default();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT reference, state, received_at, due_at, updated_at, purged_at, \
              review_reasons, clerk_reasons FROM requests WHERE state = 'needs_review' \
-             ORDER BY due_at, id",
-        )
+             AND {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
+        )))
+        .bind(reason.clone())
+        .bind(query.limit.map_or(i64::MAX, i64::from))
+        .bind(i64::from(query.offset))
         .fetch_all(&self.pool)
         .await?;
         let items = rows
@@ -71,23 +129,56 @@ impl Store {
             .map(|row| {
                 let parsed: String = row.try_get(6)?;
                 let clerk: String = row.try_get(7)?;
-                let reasons = parsed
-                    .split(',')
-                    .chain(clerk.split(','))
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string)
-                    .collect();
                 Ok(ReviewItem {
                     summary: summary_of_row(row)?,
-                    reasons,
+                    reasons: reason_list(&parsed, &clerk),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        // Few distinct combinations of reasons exist, so counting per combination is cheap
+        // however long the queue is.
+        let mut per_reason: std::collections::BTreeMap<String, i64> = Default::default();
+        let mut total = 0;
+        for row in sqlx::query(
+            "SELECT review_reasons, clerk_reasons, COUNT(*) FROM requests \
+             WHERE state = 'needs_review' GROUP BY review_reasons, clerk_reasons",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let n: i64 = row.try_get(2)?;
+            let reasons = reason_list(&row.try_get::<String, _>(0)?, &row.try_get::<String, _>(1)?);
+            if reason.is_empty() || reasons.contains(&reason) {
+                total += n;
+            }
+            for r in reasons {
+                *per_reason.entry(r).or_default() += n;
+            }
+        }
         let mut tx = self.begin_write().await?;
         let detail = format!("view=review_list; count={}", items.len());
         append(&mut tx, &self.hasher, now, actor, "read", None, &detail).await?;
         tx.commit().await?;
-        Ok(items)
+        Ok(ReviewPage {
+            items,
+            total,
+            per_reason: per_reason.into_iter().collect(),
+        })
+    }
+
+    /// Why a request was sent to the clerks: the parse's reasons and the clerk reasons
+    /// (names only).
+    pub async fn review_reasons(&self, reference: &str) -> Result<Vec<String>, StoreError> {
+        let row =
+            sqlx::query("SELECT review_reasons, clerk_reasons FROM requests WHERE reference = $1")
+                .bind(reference.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(reference.to_string()))?;
+        Ok(reason_list(
+            &row.try_get::<String, _>(0)?,
+            &row.try_get::<String, _>(1)?,
+        ))
     }
 
     /// Resolves a request in review. Queuing is refused (nothing changes) while a required

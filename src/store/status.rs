@@ -90,4 +90,58 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Requests received and requests queued for their organisation (complete) on each of
+    /// the `days` days from `first_day` (a Unix time at midnight UTC), oldest first.
+    pub async fn daily_counts(
+        &self,
+        first_day: i64,
+        days: u32,
+    ) -> Result<Vec<DayCount>, StoreError> {
+        use crate::request::calendar::DAY;
+        let mut out: Vec<DayCount> = (0..i64::from(days))
+            .map(|d| DayCount {
+                day: first_day + d * DAY,
+                received: 0,
+                completed: 0,
+            })
+            .collect();
+        let end = first_day + i64::from(days) * DAY;
+        let received = sqlx::query(
+            "SELECT (received_at - $1) / 86400, COUNT(*) FROM requests \
+             WHERE received_at >= $1 AND received_at < $2 GROUP BY 1",
+        );
+        let completed = sqlx::query(
+            "SELECT (at - $1) / 86400, COUNT(*) FROM audit_events \
+             WHERE action = 'queued' AND at >= $1 AND at < $2 GROUP BY 1",
+        );
+        for (which, query) in [(0, received), (1, completed)] {
+            for row in query
+                .bind(first_day)
+                .bind(end)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                let day: i64 = row.try_get(0)?;
+                let n: i64 = row.try_get(1)?;
+                if let Some(slot) = out.get_mut(day as usize) {
+                    if which == 0 {
+                        slot.received = n;
+                    } else {
+                        slot.completed = n;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One day's numbers for the dashboard's chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DayCount {
+    /// Midnight UTC, Unix seconds.
+    pub day: i64,
+    pub received: i64,
+    pub completed: i64,
 }
