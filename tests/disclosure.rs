@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 use mail_parser::MimeHeaders;
 use support::cli::ok;
 use support::db::TestDb;
+use support::gpg::{city_key, gpg};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,54 +21,6 @@ fn root() -> PathBuf {
 
 fn corpus() -> Vec<String> {
     support::cli::dev_corpus_files()
-}
-
-/// A GnuPG home with the organisation's key pair (as City staff would make it), and the
-/// exported certificate.
-struct CityKey {
-    home: tempfile::TempDir,
-    cert: PathBuf,
-}
-
-fn gpg(home: &Path) -> Command {
-    let mut c = Command::new("gpg");
-    c.env("GNUPGHOME", home).args(["--batch", "--quiet"]);
-    c
-}
-
-fn city_key() -> CityKey {
-    if Command::new("gpg").arg("--version").output().is_err() {
-        panic!("gpg (Debian's gnupg) is required for this test");
-    }
-    let home = tempfile::tempdir().unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-    let made = gpg(home.path())
-        .args([
-            "--passphrase",
-            "",
-            "--quick-gen-key",
-            "City of Helsinki records <kirjaamo@hel.example>",
-            "default",
-            "default",
-            "never",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let cert = home.path().join("helsinki.asc");
-    let exported = gpg(home.path())
-        .args(["--armor", "--output"])
-        .arg(&cert)
-        .args(["--export", "kirjaamo@hel.example"])
-        .output()
-        .unwrap();
-    assert!(exported.status.success());
-    CityKey { home, cert }
 }
 
 /// A working directory whose configuration gives Helsinki `cert`.

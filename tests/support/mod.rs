@@ -7,6 +7,8 @@ pub mod cli;
 pub mod db;
 pub mod dovecot;
 pub mod fixture_set;
+pub mod gpg;
 pub mod pdf;
 pub mod rss;
 pub mod smtp;
+pub mod web;
