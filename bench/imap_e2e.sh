@@ -10,19 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-5000}"
-corpus="target/bench-corpus/dev-seed5-$count"
-if [[ ! -f "$corpus/.complete" ]]; then
-    rm -rf "$corpus"
-    python3 ../shared/corpus/gen_corpus.py --family dev --seed 5 --count "$count" --out "$corpus" --quiet
-    touch "$corpus/.complete"
-fi
-cargo build --release --quiet
-bin="$PWD/target/release/datareq"
+source bench/common.sh
+corpus 5 "$count"
 config="$PWD/config/datareq.example.toml"
 tmp="$(mktemp -d)"
 chmod 755 "$tmp"
-imap_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+imap_port=$(free_port)
+smtp_port=$(free_port)
 cleanup() {
     doveadm -c "$tmp/dovecot.conf" stop 2>/dev/null || true
     [[ -n "${sink_pid:-}" ]] && kill "$sink_pid" 2>/dev/null || true

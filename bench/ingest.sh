@@ -10,14 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-40000}"
-corpus="target/bench-corpus/dev-seed1-$count"
-if [[ ! -f "$corpus/.complete" ]]; then
-    rm -rf "$corpus"
-    python3 ../shared/corpus/gen_corpus.py --family dev --seed 1 --count "$count" --out "$corpus" --quiet
-    touch "$corpus/.complete"
-fi
-cargo build --release --quiet
-bin="$PWD/target/release/datareq"
+source bench/common.sh
+corpus 1 "$count"
 config="$PWD/config/datareq.example.toml"
 
 run() { # NAME, then the environment for datareq

@@ -10,14 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-5000}"
-corpus="target/bench-corpus/dev-seed9-$count"
-if [[ ! -f "$corpus/.complete" ]]; then
-    rm -rf "$corpus"
-    python3 ../shared/corpus/gen_corpus.py --family dev --seed 9 --count "$count" --out "$corpus" --quiet
-    touch "$corpus/.complete"
-fi
-cargo build --release --quiet
-bin="$PWD/target/release/datareq"
+source bench/common.sh
+corpus 9 "$count"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 export GNUPGHOME="$tmp/gnupg"

@@ -154,7 +154,7 @@ async fn web_story(db: TestDb) {
     let mut no_token = server.client();
     let r = no_token.post("/login", &[("name", "anna"), ("password", PASSWORD)]);
     assert_eq!(r.status, 403);
-    assert!(no_token.cookies.get("__Host-datareq_session").is_none());
+    assert!(!no_token.cookies.contains_key("__Host-datareq_session"));
     let mut anna = server.client();
     let r = anna.sign_in("anna", PASSWORD);
     assert_eq!(r.status, 303);
@@ -568,4 +568,49 @@ fn sessions_end_when_idle_and_at_their_maximum_age() {
     }
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert_redirected_to_login(&busy.get("/review"));
+}
+
+/// Single sign-on at the reverse proxy: the user header counts only from a trusted proxy, and
+/// only for an existing, enabled account; the session it makes is an ordinary one.
+#[test]
+fn a_trusted_proxy_signs_people_in_by_header() {
+    for (trusted, honoured) in [("127.0.0.1", true), ("10.9.9.9", false)] {
+        let proxies = format!("trusted_proxies = [\"{trusted}\"]\nuser_header = \"X-Remote-User\"");
+        let work = WebWork::new(
+            &[(
+                "# trusted_proxies = [\"127.0.0.1\"]\n# user_header = \"X-Remote-User\"",
+                proxies.as_str(),
+            )],
+            "",
+        );
+        work.add_user("anna", "kela_clerk", None, PASSWORD);
+        work.add_user("gone", "kela_clerk", None, PASSWORD);
+        ok(work.datareq("tester", &["users", "disable", "gone"]));
+        let server = work.start();
+        let mut proxied = server.client();
+        proxied
+            .headers
+            .push(("X-Remote-User".into(), "anna".into()));
+        let page = proxied.get("/dashboard");
+        if honoured {
+            assert_eq!(page.status, 200);
+            assert!(page.text().contains("<strong>anna</strong>"));
+            // The session is an ordinary one: its forms carry its token, and it outlives
+            // the header.
+            let csrf = page.csrf();
+            proxied.headers.clear();
+            assert_eq!(proxied.get("/review").status, 200);
+            assert_eq!(proxied.post("/logout", &[("csrf", &csrf)]).status, 303);
+            assert_redirected_to_login(&proxied.get("/review"));
+        } else {
+            assert_redirected_to_login(&page);
+        }
+        for nobody in ["gone", "nobody", "Anna Smith"] {
+            let mut stranger = server.client();
+            stranger
+                .headers
+                .push(("X-Remote-User".into(), nobody.into()));
+            assert_redirected_to_login(&stranger.get("/dashboard"));
+        }
+    }
 }

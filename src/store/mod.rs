@@ -32,7 +32,7 @@ pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;
 pub use outbox::{ClaimedReply, OutboxState, UnsentReply};
 pub use records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary, StoredRequest};
-pub use review::{Resolution, ReviewItem, ReviewPage, ReviewQuery};
+pub use review::{Resolution, ReviewCounts, ReviewItem, ReviewQuery};
 pub use status::{DayCount, StoreStatus, QUEUES};
 pub use transitions::Extension;
 pub use users::{is_valid_user_name, Role, Session, SessionLimits, UnknownRole, User};

@@ -38,14 +38,30 @@ pub struct ReviewQuery {
     pub limit: Option<u32>,
 }
 
-/// A page of the exception queue.
-#[derive(Debug, Clone)]
-pub struct ReviewPage {
-    pub items: Vec<ReviewItem>,
-    /// How many requests match the query in all.
-    pub total: i64,
-    /// Every reason in the queue with its number of requests.
-    pub per_reason: Vec<(String, i64)>,
+/// The requests in review counted per combination of reasons.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewCounts(Vec<(Vec<String>, i64)>);
+
+impl ReviewCounts {
+    /// How many have `reason` (all, without one).
+    pub fn total(&self, reason: Option<&str>) -> i64 {
+        self.0
+            .iter()
+            .filter(|(reasons, _)| reason.is_none_or(|r| reasons.iter().any(|x| x == r)))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Every reason with its number of requests, by name.
+    pub fn per_reason(&self) -> Vec<(String, i64)> {
+        let mut per: std::collections::BTreeMap<&str, i64> = Default::default();
+        for (reasons, n) in &self.0 {
+            for r in reasons {
+                *per.entry(r).or_default() += n;
+            }
+        }
+        per.into_iter().map(|(r, n)| (r.to_string(), n)).collect()
+    }
 }
 
 fn reason_list(parsed: &str, clerk: &str) -> Vec<String> {
@@ -84,27 +100,26 @@ impl Resolution<'_> {
 }
 
 impl Store {
-    /// Requests in review, the earliest due first (all of them; the CLI's list).
+    /// Requests in review, the earliest due first (all of them; the CLI's list). The look is
+    /// audited with `actor` (how many it showed): the list holds no personal data, but which
+    /// reasons someone at the command line saw is part of who did what.
     pub async fn review_queue(
         &self,
         actor: &Actor,
         now: i64,
     ) -> Result<Vec<ReviewItem>, StoreError> {
-        let page = self
-            .review_page(&ReviewQuery::default(), actor, now)
-            .await?;
-        Ok(page.items)
+        let items = self.review_items(&ReviewQuery::default()).await?;
+        let mut tx = self.begin_write().await?;
+        let detail = format!("view=review_list; count={}", items.len());
+        append(&mut tx, &self.hasher, now, actor, "read", None, &detail).await?;
+        tx.commit().await?;
+        Ok(items)
     }
 
-    /// One page of the requests in review, with how many there are in all and per reason.
-    /// The look is audited with `actor` (how many it showed; the list holds no personal data,
-    /// but which reasons a clerk saw is part of who did what).
-    pub async fn review_page(
-        &self,
-        query: &ReviewQuery,
-        actor: &Actor,
-        now: i64,
-    ) -> Result<ReviewPage, StoreError> {
+    /// One page of the requests in review. A read only (references, reason names and
+    /// dates: nothing personal), so that clerks paging through the queue never wait for the
+    /// database's write lock.
+    pub async fn review_items(&self, query: &ReviewQuery) -> Result<Vec<ReviewItem>, StoreError> {
         let order = if query.latest_due_first {
             "due_at DESC, id DESC"
         } else {
@@ -112,20 +127,18 @@ impl Store {
         };
         // The reasons are comma-separated names: a reason matches as ",name," inside both
         // lists joined with commas.
-        let filter = "($1 = '' OR (',' || review_reasons || ',' || clerk_reasons || ',')                       LIKE ('%,' || $1 || ',%'))";
-        let reason = query.reason.clone().unwrap_or_default();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT reference, state, received_at, due_at, updated_at, purged_at, \
              review_reasons, clerk_reasons FROM requests WHERE state = 'needs_review' \
-             AND {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
+             AND ($1 = '' OR (',' || review_reasons || ',' || clerk_reasons || ',') \
+             LIKE ('%,' || $1 || ',%')) ORDER BY {order} LIMIT $2 OFFSET $3"
         )))
-        .bind(reason.clone())
+        .bind(query.reason.clone().unwrap_or_default())
         .bind(query.limit.map_or(i64::MAX, i64::from))
         .bind(i64::from(query.offset))
         .fetch_all(&self.pool)
         .await?;
-        let items = rows
-            .iter()
+        rows.iter()
             .map(|row| {
                 let parsed: String = row.try_get(6)?;
                 let clerk: String = row.try_get(7)?;
@@ -134,36 +147,26 @@ impl Store {
                     reasons: reason_list(&parsed, &clerk),
                 })
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        // Few distinct combinations of reasons exist, so counting per combination is cheap
-        // however long the queue is.
-        let mut per_reason: std::collections::BTreeMap<String, i64> = Default::default();
-        let mut total = 0;
-        for row in sqlx::query(
+            .collect()
+    }
+
+    /// How many requests in review have each combination of reasons. Few combinations
+    /// exist, and they are counted from an index alone, however long the queue is.
+    pub async fn review_counts(&self) -> Result<ReviewCounts, StoreError> {
+        let rows = sqlx::query(
             "SELECT review_reasons, clerk_reasons, COUNT(*) FROM requests \
              WHERE state = 'needs_review' GROUP BY review_reasons, clerk_reasons",
         )
         .fetch_all(&self.pool)
-        .await?
-        {
-            let n: i64 = row.try_get(2)?;
-            let reasons = reason_list(&row.try_get::<String, _>(0)?, &row.try_get::<String, _>(1)?);
-            if reason.is_empty() || reasons.contains(&reason) {
-                total += n;
-            }
-            for r in reasons {
-                *per_reason.entry(r).or_default() += n;
-            }
-        }
-        let mut tx = self.begin_write().await?;
-        let detail = format!("view=review_list; count={}", items.len());
-        append(&mut tx, &self.hasher, now, actor, "read", None, &detail).await?;
-        tx.commit().await?;
-        Ok(ReviewPage {
-            items,
-            total,
-            per_reason: per_reason.into_iter().collect(),
-        })
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let reasons =
+                    reason_list(&row.try_get::<String, _>(0)?, &row.try_get::<String, _>(1)?);
+                Ok((reasons, row.try_get::<i64, _>(2)?))
+            })
+            .collect::<Result<_, StoreError>>()
+            .map(ReviewCounts)
     }
 
     /// Why a request was sent to the clerks: the parse's reasons and the clerk reasons

@@ -113,6 +113,88 @@ impl FromRequestParts<Shared> for Signed {
     }
 }
 
+/// Single sign-on at the reverse proxy: a request from a trusted proxy that names an account
+/// in the configured header is signed in as that account. The session is an ordinary one
+/// (so forms carry its CSRF token and it ends like any other); it is made when the request
+/// has no live session of that account, and its cookie is set on the response. From any
+/// other address the header is ignored, and a header naming no (or a disabled) account signs
+/// nobody in.
+pub async fn proxy_sign_in(
+    State(web): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(header_name) = web.config.web.user_header.as_deref() else {
+        return next.run(request).await;
+    };
+    if !web.config.web.trusted_proxies.contains(&peer.ip()) {
+        request.headers_mut().remove(header_name);
+        return next.run(request).await;
+    }
+    let Some(name) = request
+        .headers()
+        .get(header_name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|n| crate::store::is_valid_user_name(n))
+    else {
+        return next.run(request).await;
+    };
+    let at = now();
+    let current = match cookie(request.headers(), SESSION_COOKIE) {
+        Some(token) => web
+            .store
+            .session(token, web.session_limits(), at)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    if current.is_some_and(|s| s.user.name == name) {
+        return next.run(request).await;
+    }
+    let user = match web.store.user_credentials(&name).await {
+        Ok(Some((user, _))) if !user.disabled => user,
+        Ok(_) => return next.run(request).await,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let token = random_token();
+    if let Err(e) = web
+        .store
+        .open_session(&token, &user, &random_token(), at)
+        .await
+    {
+        return WebError::from(e).into_response();
+    }
+    if let Err(e) = web.store.record_sign_in(&user, true, at).await {
+        return WebError::from(e).into_response();
+    }
+    // The handlers find the new session as if the browser had sent it.
+    let others: Vec<String> = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.starts_with(&format!("{SESSION_COOKIE}=")))
+        .map(str::to_string)
+        .collect();
+    let mut jar = others;
+    jar.push(format!("{SESSION_COOKIE}={token}"));
+    request.headers_mut().remove(header::COOKIE);
+    request.headers_mut().insert(
+        header::COOKIE,
+        HeaderValue::from_str(&jar.join("; ")).unwrap_or(HeaderValue::from_static("")),
+    );
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token));
+    response
+}
+
 /// The first page of each role.
 fn home_of(role: Role) -> &'static str {
     match role {

@@ -35,7 +35,14 @@ pub struct Web {
     store: Store,
     config: Config,
     limiter: Mutex<limiter::Limiter>,
+    /// The exception queue's counts per reason, reused for [`COUNTS_FOR`]: every page of the
+    /// queue shows them, and recounting for each of many clerks paging would be most of
+    /// the page's cost. A clerk's own change clears them.
+    review_counts: Mutex<Option<(std::time::Instant, crate::store::ReviewCounts)>>,
 }
+
+/// How long the queue's counts are reused.
+const COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Web {
     pub fn new(store: Store, config: Config) -> Web {
@@ -47,7 +54,26 @@ impl Web {
             store,
             config,
             limiter: Mutex::new(limiter),
+            review_counts: Mutex::new(None),
         }
+    }
+
+    /// The exception queue's counts, at most [`COUNTS_FOR`] old.
+    async fn review_counts(&self) -> Result<crate::store::ReviewCounts, crate::store::StoreError> {
+        if let Some((at, counts)) = &*self.review_counts.lock().expect("counts") {
+            if at.elapsed() < COUNTS_FOR {
+                return Ok(counts.clone());
+            }
+        }
+        let counts = self.store.review_counts().await?;
+        *self.review_counts.lock().expect("counts") =
+            Some((std::time::Instant::now(), counts.clone()));
+        Ok(counts)
+    }
+
+    /// After a change to the queue: the next page counts afresh.
+    fn queue_changed(&self) {
+        *self.review_counts.lock().expect("counts") = None;
     }
 
     fn session_limits(&self) -> SessionLimits {
@@ -86,6 +112,10 @@ pub fn router(web: Shared) -> Router {
         .route("/users", get(users::page).post(users::add))
         .route("/users/{name}/disabled", post(users::set_disabled))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            web.clone(),
+            auth::proxy_sign_in,
+        ))
         .layer(axum::middleware::from_fn(headers::secure))
         .with_state(web)
 }

@@ -48,20 +48,22 @@ pub async fn queue(
     let latest_first = q.sort.as_deref() == Some("-due");
     let page_no = q.page.unwrap_or(1).max(1);
     let at = now();
-    let result = web
-        .store
-        .review_page(
-            &ReviewQuery {
+    let counts = web.review_counts().await?;
+    let total = counts.total(reason.as_deref());
+    // A reason no request has (now) needs no search through the queue.
+    let items = if total == 0 {
+        Vec::new()
+    } else {
+        web.store
+            .review_items(&ReviewQuery {
                 reason: reason.clone(),
                 latest_due_first: latest_first,
                 offset: (page_no - 1).saturating_mul(PER_PAGE),
                 limit: Some(PER_PAGE),
-            },
-            &signed.user().actor(),
-            at,
-        )
-        .await?;
-    let pages = ((result.total + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE)).max(1);
+            })
+            .await?
+    };
+    let pages = ((total + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE)).max(1);
     let link = |sort: &str, page: i64| {
         let mut l = format!("/review?sort={sort}&page={page}");
         if let Some(r) = &reason {
@@ -76,7 +78,7 @@ pub async fn queue(
             label for="reason" { (t.filter_by_reason) }
             select id="reason" name="reason" {
                 option value="" { (t.all_reasons) }
-                @for (name, n) in &result.per_reason {
+                @for (name, n) in &counts.per_reason() {
                     option value=(name) selected[reason.as_deref() == Some(name.as_str())] {
                         (reason_name(signed.lang, name)) " (" (n) ")"
                     }
@@ -85,8 +87,8 @@ pub async fn queue(
             input type="hidden" name="sort" value=(sort_now);
             button type="submit" { (t.filter) }
         }
-        p role="status" { (t.in_queue.replace("{n}", &result.total.to_string())) }
-        @if result.items.is_empty() {
+        p role="status" { (t.in_queue.replace("{n}", &total.to_string())) }
+        @if items.is_empty() {
             p { (t.queue_empty) }
         } @else {
             table class="queue" {
@@ -105,7 +107,7 @@ pub async fn queue(
                     }
                 }
                 tbody {
-                    @for item in &result.items {
+                    @for item in &items {
                         @let s = &item.summary;
                         tr {
                             td { a href={ "/requests/" (s.reference) } { (s.reference) } }
@@ -245,7 +247,9 @@ async fn render(
                                     label for={ "edit-" (field.name()) } class="visually-hidden" {
                                         (t.new_value_for) " " (field_label(lang, field))
                                     }
-                                    input id={ "edit-" (field.name()) } name="value" type="text" value=(value)
+                                    // As shown beside it: a bidi override or a control character
+                                    // is never obeyed or hidden in the input either.
+                                    input id={ "edit-" (field.name()) } name="value" type="text" value=(visible(&value))
                                         autocomplete="off" spellcheck="false";
                                     button type="submit" { (t.save) }
                                 }
@@ -302,7 +306,8 @@ async fn render(
                     }
                 }
                 @let shown: String = view.body.chars().take(SHOWN_CHARS).collect();
-                pre class="body" tabindex="0" aria-label={ (t.message) " " (m + 1) } { (visible(&shown)) }
+                // Mail's lines end in CRLF: only a lone CR is a control character to show.
+                pre class="body" tabindex="0" aria-label={ (t.message) " " (m + 1) } { (visible(&shown.replace("\r\n", "\n"))) }
                 @if shown.len() < view.body.len() {
                     p class="hint" { (t.body_truncated) }
                 }
@@ -344,6 +349,7 @@ async fn refused_or(
     reference: &str,
     result: Result<(), StoreError>,
 ) -> Result<Response, WebError> {
+    web.queue_changed();
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/requests/{reference}?done=1")).into_response()),
         Err(StoreError::Refused(why)) => render(web, signed, reference, Some(why), None).await,

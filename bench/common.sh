@@ -1,0 +1,21 @@
+# Sourced by the bench scripts (from the repository root): a generated corpus, kept between
+# runs, and the release binary.
+
+# corpus SEED COUNT: sets $corpus to target/bench-corpus/dev-seedSEED-COUNT, generating it
+# (dev family) when it is not there complete.
+corpus() {
+    corpus="target/bench-corpus/dev-seed$1-$2"
+    if [[ ! -f "$corpus/.complete" ]]; then
+        rm -rf "$corpus"
+        python3 ../shared/corpus/gen_corpus.py --family dev --seed "$1" --count "$2" --out "$corpus" --quiet
+        touch "$corpus/.complete"
+    fi
+}
+
+# free_port: a TCP port on loopback that nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cargo build --release --quiet
+bin="$PWD/target/release/datareq"
