@@ -11,7 +11,7 @@ use std::io::Read;
 
 use support::cli::{dev_corpus_files, json_lines, ok};
 use support::db::TestDb;
-use support::gpg::{city_key, gpg, CityKey};
+use support::gpg::{city_key, open_bundle, CityKey};
 use support::web::{Client, Response, WebServer, WebWork};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -383,21 +383,7 @@ async fn web_story(db: TestDb) {
             .unwrap();
         let file = work.path().join(format!("{reference}.pgp"));
         std::fs::write(&file, &sealed).unwrap();
-        let opened = gpg(key.home.path())
-            .arg("--decrypt")
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            opened.status.success(),
-            "{}",
-            String::from_utf8_lossy(&opened.stderr)
-        );
-        let text = String::from_utf8_lossy(&opened.stdout);
-        assert!(
-            text.contains(&format!("\"reference\": \"{reference}\"")),
-            "{reference}"
-        );
+        open_bundle(&key, &file, reference);
         assert_eq!(states(&work)[*reference], "picked_up");
         assert!(history(&work, reference).contains(&("web:hel".into(), "picked_up".into())));
     }

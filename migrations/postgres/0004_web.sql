@@ -22,8 +22,9 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX web_sessions_user ON web_sessions(user_id);
 
--- The dashboard counts requests received and queued per day.
-CREATE INDEX requests_received ON requests(received_at);
+-- The dashboard: the oldest request of each queue, and requests received and queued per
+-- day.
+CREATE INDEX requests_state_received ON requests(state, received_at, id);
 CREATE INDEX audit_events_action ON audit_events(action, at);
 -- The exception queue is read a page at a time by due date, filtered by reason, and counted
 -- per reason: all from this index alone, but for the page's own rows.

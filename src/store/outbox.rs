@@ -237,6 +237,26 @@ impl Store {
             .collect()
     }
 
+    /// How many unsent replies are waiting (due or being sent), deferred after a failure,
+    /// and parked, counted in the database (the same states as [`Store::unsent_replies`]).
+    pub async fn outbox_state_counts(&self, now: i64) -> Result<[usize; 3], StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*), \
+             COALESCE(SUM(CASE WHEN failed_at IS NULL AND failure IS NOT NULL \
+                 AND claimed_until > $1 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+             FROM outbox WHERE sent_at IS NULL AND sealed_reply IS NOT NULL",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        let count = |i: usize| -> Result<usize, StoreError> {
+            Ok(usize::try_from(row.try_get::<i64, _>(i)?).unwrap_or(0))
+        };
+        let (all, deferred, parked) = (count(0)?, count(1)?, count(2)?);
+        Ok([all - deferred - parked, deferred, parked])
+    }
+
     /// Makes every deferred reply due now (as Postfix's `postqueue -f`); parked ones stay
     /// parked. Returns how many.
     pub async fn flush_deferred(&self, now: i64) -> Result<u64, StoreError> {

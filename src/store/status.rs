@@ -4,7 +4,6 @@
 
 use sqlx::Row;
 
-use super::outbox::OutboxState;
 use super::records::RequestSummary;
 use super::requests::summary_of_row;
 use super::{parse_state, Store, StoreError};
@@ -61,8 +60,7 @@ impl Store {
             }
         }
         let overdue = self.list_overdue(now).await?;
-        let unsent = self.unsent_replies(now).await?;
-        let count = |f: fn(&OutboxState) -> bool| unsent.iter().filter(|r| f(&r.state)).count();
+        let [waiting, deferred, parked] = self.outbox_state_counts(now).await?;
         let checked = sqlx::query("SELECT checked_at FROM mailbox_checks WHERE id = 1")
             .fetch_optional(&self.pool)
             .await?
@@ -72,9 +70,9 @@ impl Store {
             states,
             oldest,
             overdue,
-            outbox_waiting: count(|s| matches!(s, OutboxState::Due | OutboxState::Sending)),
-            outbox_deferred: count(|s| matches!(s, OutboxState::Deferred { .. })),
-            outbox_parked: count(|s| matches!(s, OutboxState::Parked)),
+            outbox_waiting: waiting,
+            outbox_deferred: deferred,
+            outbox_parked: parked,
             mailbox_checked_at: checked,
         })
     }

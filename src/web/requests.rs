@@ -288,6 +288,9 @@ async fn render(
                 p {
                     a href={ "/requests/" (s.reference) "/messages/" (m) } download { (t.download_message) }
                 }
+                @if let Some(from) = &view.from_address {
+                    p { strong { (t.sender) ": " } (visible(from)) }
+                }
                 @if let Some(subject) = &view.subject {
                     p { strong { (t.subject) ": " } (visible(subject)) }
                 }

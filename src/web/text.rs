@@ -95,6 +95,7 @@ texts! {
     message: "Viesti", "Meddelande", "Message";
     download_message: "Lataa viesti (.eml)", "Ladda ner meddelandet (.eml)", "Download the message (.eml)";
     subject: "Aihe", "Ämne", "Subject";
+    sender: "Lähettäjä", "Avsändare", "Sender";
     attachments: "Liitteet", "Bilagor", "Attachments";
     download: "Lataa liite", "Ladda ner bilaga", "Download attachment";
     unnamed: "nimetön", "namnlös", "unnamed";

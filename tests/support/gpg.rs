@@ -51,3 +51,26 @@ pub fn city_key() -> CityKey {
     assert!(exported.status.success());
     CityKey { home, cert }
 }
+
+/// Decrypts a bundle with the organisation's key, as City staff do, and checks that it holds
+/// the request `reference`. Returns the plaintext.
+pub fn open_bundle(key: &CityKey, bundle: &Path, reference: &str) -> String {
+    let out = gpg(key.home.path())
+        .arg("--decrypt")
+        .arg(bundle)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gpg --decrypt {}: {}",
+        bundle.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plain = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        plain.contains(&format!("\"reference\": \"{reference}\"")),
+        "{} holds {reference}",
+        bundle.display()
+    );
+    plain
+}
