@@ -24,7 +24,9 @@ fn prepared(key: &CityKey, db: Option<&TestDb>, replacements: &[(&str, &str)]) -
     let cert = format!("certificates = [\"{}\"]", key.cert.display());
     let mut all = vec![("certificates = []", cert.as_str())];
     all.extend_from_slice(replacements);
-    let mut work = WebWork::new(&all, "\n[organisations.espoo]\nname = \"City of Espoo\"\n");
+    let espoo = "\n[organisations.espoo]\nname = \"City of Espoo\"\n\n[[providers]]\n\
+                 name = \"Espoon Terapiapalvelu Oy\"\norganisation = \"espoo\"\n";
+    let mut work = WebWork::new(&all, espoo);
     work.database_url = db.map(TestDb::url);
     let files = dev_corpus_files();
     let first: Vec<&str> = files
@@ -388,10 +390,37 @@ async fn web_story(db: TestDb) {
         assert!(history(&work, reference).contains(&("web:hel".into(), "picked_up".into())));
     }
 
-    // Espoo's staff see none of Helsinki's requests and can take or confirm none of them.
+    // A request of Espoo's: a clerk names its provider and queues it (at the command line).
+    let espoo_request = review[2..]
+        .iter()
+        .find(|r| {
+            let provider = "service_provider=Espoon Terapiapalvelu Oy";
+            work.datareq("tester", &["review", "edit", r, "--set", provider])
+                .status
+                .success()
+                && work
+                    .datareq("tester", &["review", "resolve", r, "--queue"])
+                    .status
+                    .success()
+        })
+        .expect("a request in review that can be queued once its provider is Espoo's")
+        .clone();
+    // Helsinki's staff neither see it nor can take it.
+    let hel_page = hel.get("/pickup").text();
+    assert!(!hel_page.contains(espoo_request.as_str()));
+    let taken_by_hel = hel.post(
+        "/pickup",
+        &[("csrf", &hel_csrf), ("ref", espoo_request.as_str())],
+    );
+    assert_eq!(taken_by_hel.status, 422, "{}", problem(&taken_by_hel));
+    assert_eq!(states(&work)[&espoo_request], "queued");
+
+    // Espoo's staff see their own request and none of Helsinki's, and can take or confirm
+    // none of Helsinki's.
     let mut esp = signed_in(&server, "esp");
     let esp_page = esp.get("/pickup");
     let esp_csrf = esp_page.csrf();
+    assert!(esp_page.text().contains(espoo_request.as_str()));
     for reference in &queued {
         assert!(!esp_page.text().contains(reference.as_str()));
     }
@@ -457,7 +486,7 @@ async fn web_story(db: TestDb) {
     let mut metrics = Client::new(server.metrics);
     let text = metrics.get("/metrics").text();
     assert!(
-        text.contains("datareq_requests{state=\"queued\"} 131"),
+        text.contains("datareq_requests{state=\"queued\"} 132"),
         "{text}"
     );
     assert!(text.contains("datareq_requests{state=\"disclosed\"} 3"));
