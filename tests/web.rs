@@ -583,6 +583,12 @@ fn sessions_end_when_idle_and_at_their_maximum_age() {
     }
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert_redirected_to_login(&busy.get("/review"));
+
+    // A session nobody comes back to is removed by the daily housekeeping.
+    let _abandoned = signed_in(&server, "anna");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let done = ok(work.datareq("tester", &["maintain"]));
+    assert!(done.contains("web sessions ended 1"), "{done}");
 }
 
 /// Single sign-on at the reverse proxy: the user header counts only from a trusted proxy, and
@@ -628,4 +634,51 @@ fn a_trusted_proxy_signs_people_in_by_header() {
             assert_redirected_to_login(&stranger.get("/dashboard"));
         }
     }
+}
+
+/// The daemon serves the interface beside its mail work when `web.enabled` is set; its
+/// health tells when the mailbox was last read.
+#[test]
+fn the_daemon_serves_the_interface_when_enabled() {
+    let work = WebWork::new(&[("enabled = false", "enabled = true")], "");
+    let new = work.path().join("var/inbox/new");
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::copy(
+        support::web::root().join("examples").join(
+            std::fs::read_dir(support::web::root().join("examples"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .find(|n| n.to_string_lossy().ends_with(".eml"))
+                .unwrap(),
+        ),
+        new.join("1.eml"),
+    )
+    .unwrap();
+    work.add_user("anna", "kela_clerk", None, PASSWORD);
+    let server = work.start_with(&["run"]);
+    let mut metrics = Client::new(server.metrics);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let health = metrics.get("/healthz");
+        if health.status == 200 && health.text().contains("mailbox: read") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} {}",
+            health.text(),
+            server.log_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut anna = signed_in(&server, "anna");
+    let dashboard = anna.get("/dashboard").text();
+    assert!(dashboard.contains(">1<"), "the stored request is counted");
+    let text = metrics.get("/metrics").text();
+    assert!(text.contains("datareq_mailbox_lag_seconds "));
+    assert!(
+        !text.contains("datareq_mailbox_lag_seconds -1"),
+        "the daemon read the mailbox"
+    );
+    assert!(server.stop().success());
 }

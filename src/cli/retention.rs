@@ -38,22 +38,55 @@ fn report(references: &[String], dry_run: bool, done: &str, would: &str) {
 /// `datareq maintain`: the daily housekeeping in one run (what the daemon does each day):
 /// expiry, retention, and the audit chain's head printed for an outside record.
 pub fn maintain(config: &Config) -> anyhow::Result<ExitCode> {
-    let (expire_days, retention_days) = (
-        config.request.expire_after_days,
-        config.store.retention_days,
-    );
-    let (expired, purged, head) = with_store(config, async |store| {
-        let now = super::now();
-        let expired = store.expire_incomplete(now, expire_days, false).await?;
-        let purged = store
-            .purge(now, retention_days, false, &Actor::Daemon)
-            .await?;
-        let head = store.audit_head().await?;
-        Ok((expired.len(), purged.len(), head))
+    let done = with_store(config, async |store| {
+        Ok(housekeeping(store, config, super::now()).await?)
     })?;
-    // The head goes to the log too: a copy outside the database, to compare against later.
-    tracing::info!(seq = head.seq, hash = %head.hash, "audit head");
-    println!("expired {expired}, purged {purged}");
-    println!("audit head {} {}", head.seq, head.hash);
+    println!(
+        "expired {}, purged {}, web sessions ended {}",
+        done.expired, done.purged, done.sessions
+    );
+    println!("audit head {} {}", done.head.seq, done.head.hash);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the daily housekeeping did.
+pub struct Housekeeping {
+    pub expired: usize,
+    pub purged: usize,
+    pub sessions: u64,
+    pub head: crate::store::AuditHead,
+}
+
+/// The daily housekeeping (`datareq maintain`, and the daemon once a day): expiry, retention,
+/// web sessions past their limits, and the audit chain's head into the log (a copy outside the
+/// database, to compare against later).
+pub async fn housekeeping(
+    store: &crate::store::Store,
+    config: &Config,
+    now: i64,
+) -> Result<Housekeeping, crate::store::StoreError> {
+    let expired = store
+        .expire_incomplete(now, config.request.expire_after_days, false)
+        .await?;
+    let purged = store
+        .purge(now, config.store.retention_days, false, &Actor::Daemon)
+        .await?;
+    let sessions = store
+        .purge_sessions(config.web.session_limits(), now)
+        .await?;
+    let head = store.audit_head().await?;
+    tracing::info!(
+        expired = expired.len(),
+        purged = purged.len(),
+        sessions,
+        audit_seq = head.seq,
+        audit_hash = %head.hash,
+        "daily housekeeping"
+    );
+    Ok(Housekeeping {
+        expired: expired.len(),
+        purged: purged.len(),
+        sessions,
+        head,
+    })
 }

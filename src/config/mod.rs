@@ -64,6 +64,16 @@ pub struct WebConfig {
     pub user_header: Option<String>,
 }
 
+impl WebConfig {
+    /// The session limits, in seconds.
+    pub fn session_limits(&self) -> crate::store::SessionLimits {
+        crate::store::SessionLimits {
+            idle: i64::from(self.session_idle_seconds),
+            max: i64::from(self.session_max_seconds),
+        }
+    }
+}
+
 /// `[log]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogConfig {

@@ -28,7 +28,7 @@ use crate::mail::templates::Templates;
 use crate::mail::MailError;
 use crate::request::calendar::DAY;
 use crate::request::RequestParser;
-use crate::store::{Actor, DaemonLock, Store, StoreError};
+use crate::store::{DaemonLock, Store, StoreError};
 use intake::{take_in, Inbox};
 use notify::Notifier;
 use send::{send_due, Outbox, Retry};
@@ -236,9 +236,11 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
             }
             let now = crate::cli::now();
             if now - last_housekeeping >= DAY {
-                services
-                    .rt
-                    .block_on(housekeeping(services.store, services.config, now))?;
+                services.rt.block_on(crate::cli::retention::housekeeping(
+                    services.store,
+                    services.config,
+                    now,
+                ))?;
                 if let Inbox::Imap(imap) = inbox {
                     let days = services.config.mail.processed_retention_days;
                     let purged = services
@@ -443,25 +445,6 @@ fn with_password(mut server: Server, file: Option<&std::path::Path>) -> anyhow::
         }
     }
     Ok(server)
-}
-
-/// The daily housekeeping: expiry, retention, and the audit chain's head into the log.
-async fn housekeeping(store: &Store, config: &Config, now: i64) -> Result<(), StoreError> {
-    let expired = store
-        .expire_incomplete(now, config.request.expire_after_days, false)
-        .await?;
-    let purged = store
-        .purge(now, config.store.retention_days, false, &Actor::Daemon)
-        .await?;
-    let head = store.audit_head().await?;
-    tracing::info!(
-        expired = expired.len(),
-        purged = purged.len(),
-        audit_seq = head.seq,
-        audit_hash = %head.hash,
-        "daily housekeeping"
-    );
-    Ok(())
 }
 
 /// SIGTERM and SIGINT, which stop the daemon; SIGHUP, which must not (its default action

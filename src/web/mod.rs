@@ -77,10 +77,7 @@ impl Web {
     }
 
     fn session_limits(&self) -> SessionLimits {
-        SessionLimits {
-            idle: i64::from(self.config.web.session_idle_seconds),
-            max: i64::from(self.config.web.session_max_seconds),
-        }
+        self.config.web.session_limits()
     }
 }
 

@@ -102,10 +102,16 @@ impl WebWork {
 
     /// Starts `datareq web` and waits until it answers.
     pub fn start(&self) -> WebServer {
+        self.start_with(&["web"])
+    }
+
+    /// Starts `datareq ARGS` (`web`, or `run` with the interface enabled) and waits until
+    /// both listeners answer.
+    pub fn start_with(&self, args: &[&str]) -> WebServer {
         let log = std::fs::File::create(self.path().join("web.log")).unwrap();
         let child = self
             .command("web-os")
-            .arg("web")
+            .args(args)
             .env("DATAREQ_LOG", "info")
             .stdout(Stdio::null())
             .stderr(log)
@@ -121,7 +127,7 @@ impl WebWork {
         while TcpStream::connect(self.addr).is_err() || TcpStream::connect(self.metrics).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "datareq web did not start: {}",
+                "datareq {args:?} did not start: {}",
                 server.log_text()
             );
             std::thread::sleep(Duration::from_millis(50));
