@@ -943,3 +943,83 @@ fn a_message_the_server_cannot_deliver_holds_up_no_other() {
         "as without the fault"
     );
 }
+
+/// An out-of-office answer from `from` to a message datareq sent (`ours`), as a second
+/// auto-responder writes it: quoting the subject, answering the Message-ID, and with RFC 3834's
+/// headers or (as many do) without them.
+fn out_of_office(ours: &[u8], from: &str, n: usize, rfc3834: bool) -> Vec<u8> {
+    let text = String::from_utf8_lossy(ours);
+    let message_id = header(&text, "Message-ID").unwrap().trim().to_string();
+    let subject = header(&text, "Subject").unwrap_or("").trim().to_string();
+    let marks = if rfc3834 {
+        "Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\nPrecedence: auto_reply\r\n"
+    } else {
+        ""
+    };
+    format!(
+        "From: {from}\r\nTo: tietopyynnot@kela.example\r\nSubject: Out of office: {subject}\r\n\
+         Message-ID: <ooo-{n}@responder.example>\r\nIn-Reply-To: {message_id}\r\n\
+         References: {message_id}\r\nDate: Mon, 30 Nov 2026 09:00:00 +0200\r\n{marks}\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         I am out of the office until 14 December and will read your message then.\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_second_auto_responder_exchanges_at_most_one_message() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    let incomplete = examples()[2].clone();
+    let responders = [
+        ("ooo-marked@responder.example", true, "090263-923E"),
+        ("ooo-bare@responder.example", false, "010101A123N"),
+    ];
+    for (i, (address, _, code)) in responders.iter().enumerate() {
+        let raw = with_message_id(&incomplete, &format!("start-{i}@responder.example"));
+        let raw = String::from_utf8_lossy(&with_from(&raw, address)).replace("090263-923E", code);
+        dovecot.append("INBOX", &[raw.into_bytes()]);
+    }
+    let work = workdir(&[]);
+    let mut answered = 0;
+    for round in 0..4 {
+        run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+        // Each responder answers everything datareq sent it since the last round.
+        let received = sink.received();
+        let mut answers = Vec::new();
+        for (n, (raw, envelope)) in received.iter().enumerate().skip(answered) {
+            let to = envelope["to"][0].as_str().unwrap();
+            if let Some((address, marked, _)) = responders.iter().find(|(a, _, _)| *a == to) {
+                answers.push(out_of_office(raw, address, round * 100 + n, *marked));
+            }
+        }
+        answered = received.len();
+        if answers.is_empty() {
+            break;
+        }
+        dovecot.append("INBOX", &answers);
+    }
+    let received = sink.received();
+    for (address, marked, _) in responders {
+        let sent = received
+            .iter()
+            .filter(|(_, envelope)| envelope["to"][0] == address)
+            .count();
+        assert_eq!(
+            sent, 1,
+            "one message to the responder (RFC 3834 headers: {marked}), not a loop"
+        );
+    }
+    assert_eq!(dovecot.count("INBOX"), 0, "every answer was stored");
+    // The answers are kept with their requests, which still wait for the citizen.
+    let states: Vec<String> = requests(work.path())
+        .iter()
+        .map(|r| r["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        states.len(),
+        2,
+        "the answers are follow-ups, not new requests: {states:?}"
+    );
+}
