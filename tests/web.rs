@@ -47,17 +47,8 @@ fn prepared(key: &CityKey, db: Option<&TestDb>, replacements: &[(&str, &str)]) -
     work
 }
 
-/// Requests by reference: state.
 fn states(work: &WebWork) -> BTreeMap<String, String> {
-    json_lines(&ok(work.datareq("tester", &["requests", "list", "--json"])))
-        .into_iter()
-        .map(|v| {
-            (
-                v["reference"].as_str().unwrap().to_string(),
-                v["state"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    work.states()
 }
 
 fn in_state(work: &WebWork, state: &str) -> Vec<String> {

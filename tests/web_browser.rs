@@ -25,7 +25,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use support::cli::{dev_corpus_files, json_lines, ok};
+use support::cli::{dev_corpus_files, ok};
 use support::gpg::{city_key, open_bundle};
 use support::web::{root, WebWork};
 
@@ -570,15 +570,7 @@ fn ingest(work: &WebWork, files: &[String]) -> BTreeMap<String, (String, String)
 }
 
 fn states(work: &WebWork) -> BTreeMap<String, String> {
-    json_lines(&ok(work.datareq("tester", &["requests", "list", "--json"])))
-        .into_iter()
-        .map(|v| {
-            (
-                v["reference"].as_str().unwrap().to_string(),
-                v["state"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    work.states()
 }
 
 fn show(work: &WebWork, reference: &str) -> serde_json::Value {

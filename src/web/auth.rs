@@ -306,7 +306,7 @@ pub async fn login(
         .expect("limiter")
         .check(&name, &address, at);
     if let Err(wait) = locked {
-        tracing::warn!(%address, "sign-in refused: too many failed attempts");
+        tracing::warn!("sign-in refused: too many failed attempts");
         let minutes = (wait + 59) / 60;
         return Ok(login_form(
             lang,

@@ -175,6 +175,16 @@ pub fn page(lang: Lang, title: &str, signed: Option<(&Signed, &str)>, body: Mark
     }
 }
 
+/// A whole page as the response to a form: 422 when it reports a problem, else 200.
+pub fn answer(has_problem: bool, page: Markup) -> axum::response::Response {
+    let status = if has_problem {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (status, page).into_response()
+}
+
 /// `text` for a query string.
 pub fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()

@@ -4,14 +4,14 @@
 //! organisation's requests: the organisation comes from the account, never from the form.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
 use super::auth::Signed;
 use super::error::WebError;
 use super::form::Posted;
-use super::layout::{date, page as layout_page};
+use super::layout::{answer, date, page as layout_page};
 use super::{now, Shared, Web};
 use crate::crypto::recipients::Recipients;
 use crate::disclosure::archive::PickupArchive;
@@ -133,16 +133,10 @@ pub async fn page_response(
             }
         }
     };
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
+    Ok(answer(
+        problem.is_some(),
         layout_page(signed.lang, t.pickup, Some((signed, "/pickup")), body),
-    )
-        .into_response())
+    ))
 }
 
 pub async fn page(State(web): State<Shared>, signed: Signed) -> Result<Response, WebError> {

@@ -5,14 +5,14 @@
 //! attachments are only ever downloaded.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use super::auth::Signed;
 use super::error::WebError;
 use super::form::Posted;
-use super::layout::{date, encode, page as layout_page};
+use super::layout::{answer, date, encode, page as layout_page};
 use super::text::{field_label, reason_name, state_name};
 use super::{now, Shared, Web};
 use crate::mail::templates::names_the_care;
@@ -332,17 +332,11 @@ async fn render(
         }
     };
     let title = format!("{} {}", t.request, s.reference);
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let here = format!("/requests/{}", s.reference);
-    Ok((
-        status,
+    Ok(answer(
+        problem.is_some(),
         layout_page(lang, &title, Some((signed, &here)), body),
-    )
-        .into_response())
+    ))
 }
 
 /// A refused action shows its reason on the request page; other errors are errors.

@@ -3,14 +3,13 @@
 //! once.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
 use super::auth::Signed;
 use super::error::WebError;
 use super::form::Posted;
-use super::layout::page as layout_page;
+use super::layout::{answer, page as layout_page};
 use super::{now, Shared, Web};
 use crate::crypto::password::hash_password;
 use crate::store::{Role, StoreError};
@@ -77,16 +76,10 @@ async fn render(web: &Web, signed: &Signed, problem: Option<String>) -> Result<R
             button type="submit" { (t.add_user) }
         }
     };
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
+    Ok(answer(
+        problem.is_some(),
         layout_page(signed.lang, t.users, Some((signed, "/users")), body),
-    )
-        .into_response())
+    ))
 }
 
 pub async fn page(State(web): State<Shared>, signed: Signed) -> Result<Response, WebError> {

@@ -91,6 +91,21 @@ impl WebWork {
         c
     }
 
+    /// The stored requests by reference: state.
+    pub fn states(&self) -> std::collections::BTreeMap<String, String> {
+        super::cli::json_lines(&super::cli::ok(
+            self.datareq("tester", &["requests", "list", "--json"]),
+        ))
+        .into_iter()
+        .map(|v| {
+            (
+                v["reference"].as_str().unwrap().to_string(),
+                v["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+    }
+
     /// Adds an account with `password`.
     pub fn add_user(&self, name: &str, role: &str, org: Option<&str>, password: &str) {
         let mut args = vec!["users", "add", name, "--role", role];
