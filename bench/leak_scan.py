@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Looks for a generated corpus's personal data where none may be: database files, logs,
 temporary directories, pick-up indexes. The needles come from the corpus's
-NNNN.expected.json files: identity codes, surnames, first names, phone numbers (E.164 and
+NNNN.expected.json files (or its expected.jsonl): identity codes, surnames, first names, phone numbers (E.164 and
 national) and street names. Words shorter than six characters are left out, because random
 bytes in encrypted data would match them by chance.
 
@@ -22,6 +22,23 @@ TOKEN = re.compile(rb"[A-Za-z0-9+\-\x80-\xff]{6,}")
 MIN_LEN = 6
 
 
+def expected_fields(corpus):
+    """The expected fields of every message: NNNN.expected.json files (eml format), or the
+    lines of expected.jsonl (Maildir format, given as the Maildir or its new/ folder)."""
+    for folder in (corpus, os.path.dirname(os.path.normpath(corpus))):
+        jsonl = os.path.join(folder, "expected.jsonl")
+        if os.path.isfile(jsonl):
+            with open(jsonl, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        yield json.loads(line).get("fields") or {}
+            return
+    for name in os.listdir(corpus):
+        if name.endswith(".expected.json"):
+            with open(os.path.join(corpus, name), encoding="utf-8") as f:
+                yield json.load(f).get("fields") or {}
+
+
 def needles(corpus):
     found = {}
 
@@ -29,11 +46,7 @@ def needles(corpus):
         if value and len(value) >= MIN_LEN:
             found.setdefault(value, kind)
 
-    for name in os.listdir(corpus):
-        if not name.endswith(".expected.json"):
-            continue
-        with open(os.path.join(corpus, name), encoding="utf-8") as f:
-            fields = json.load(f).get("fields") or {}
+    for fields in expected_fields(corpus):
         add("personal_id", fields.get("personal_id"))
         add("surname", fields.get("surname"))
         for first in (fields.get("first_names") or "").split():

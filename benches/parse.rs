@@ -116,11 +116,11 @@ fn dev_corpus_pdf(c: &mut Criterion) {
             black_box(in_process.parse(black_box(raw), CURRENT_YEAR))
         })
     });
-    let worker = WorkerReader {
-        exe: PathBuf::from(env!("CARGO_BIN_EXE_datareq")),
-        limits: Limits::default(),
-        worker: WorkerLimits::default(),
-    };
+    let worker = WorkerReader::new(
+        PathBuf::from(env!("CARGO_BIN_EXE_datareq")),
+        Limits::default(),
+        WorkerLimits::default(),
+    );
     let by_worker = RequestParser::with_reader(Rules::default(), Box::new(worker));
     c.bench_function("dev_corpus_pdf_form_message_worker", |b| {
         b.iter(|| {

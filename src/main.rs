@@ -111,13 +111,10 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// The document worker: reads one PDF or DOCX from stdin under resource limits and prints
-    /// what it holds as JSON (started by datareq itself, one process per attachment).
+    /// The document worker: reads PDF and DOCX documents, framed, from stdin under resource
+    /// limits and writes what each holds as framed JSON (started and reused by datareq itself).
     #[command(hide = true)]
-    ReadDocument {
-        #[arg(value_parser = ["pdf", "docx"])]
-        kind: String,
-    },
+    ReadDocument,
 }
 
 #[derive(Subcommand)]
@@ -378,9 +375,9 @@ fn main() -> ExitCode {
             init_logging(config::LogFormat::Human);
             cli::check_config::run(config_path)
         }
-        Command::ReadDocument { kind } => {
+        Command::ReadDocument => {
             init_logging(config::LogFormat::Human);
-            datareq::worker::serve(&kind)
+            datareq::worker::serve()
         }
         Command::Run { once } => with_config(config_path, |c| datareq::daemon::run(c, once)),
         Command::Ingest { quiet, files } => {

@@ -43,11 +43,11 @@ fn decode_base64(text: &str) -> Vec<u8> {
 }
 
 fn worker(worker: WorkerLimits) -> WorkerReader {
-    WorkerReader {
-        exe: PathBuf::from(env!("CARGO_BIN_EXE_datareq")),
-        limits: Limits::default(),
+    WorkerReader::new(
+        PathBuf::from(env!("CARGO_BIN_EXE_datareq")),
+        Limits::default(),
         worker,
-    }
+    )
 }
 
 #[test]
@@ -88,11 +88,11 @@ fn a_worker_past_its_deadline_is_killed() {
 
 #[test]
 fn a_missing_worker_binary_is_a_reader_failure() {
-    let missing = WorkerReader {
-        exe: PathBuf::from("/nonexistent/datareq"),
-        limits: Limits::default(),
-        worker: WorkerLimits::default(),
-    };
+    let missing = WorkerReader::new(
+        PathBuf::from("/nonexistent/datareq"),
+        Limits::default(),
+        WorkerLimits::default(),
+    );
     let outcome = missing.read(DocumentKind::Pdf, &fixture_pdf());
     assert!(outcome == ReadOutcome::Unreadable(Unreadable::ReaderFailed));
 }

@@ -140,6 +140,9 @@ pub struct MailConfig {
     pub replies_per_address_per_day: u32,
     /// `replies_per_hour`: automatic replies sent in an hour at most, to everyone together.
     pub replies_per_hour: u32,
+    /// `smtp_connections`: replies handed to the SMTP server at once, each on its own
+    /// connection. A crash can repeat at most this many replies.
+    pub smtp_connections: u32,
     /// `authserv_id`: our mail server's name in its `Authentication-Results` headers.
     pub authserv_id: Option<String>,
     /// `templates_dir`: the clerks' reply templates (`LANG/KIND.txt`), in place of the built-in.

@@ -59,6 +59,7 @@ struct RawMail {
     send_retry_seconds: Option<u32>,
     replies_per_address_per_day: Option<u32>,
     replies_per_hour: Option<u32>,
+    smtp_connections: Option<u32>,
     authserv_id: Option<String>,
     decryption_key_file: Option<String>,
     receipts: Option<bool>,
@@ -404,6 +405,13 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         },
     },
     KeySpec {
+        name: "smtp_connections",
+        required: false,
+        parse: |w, loc, item, out| {
+            out.smtp_connections = bounded(w, loc, item, MAX_SMTP_CONNECTIONS, "connections")
+        },
+    },
+    KeySpec {
         name: "processed_retention_days",
         required: false,
         parse: |w, loc, item, out| out.processed_retention_days = days(w, loc, item, MAX_KEEP_DAYS),
@@ -445,6 +453,10 @@ const MAIL_KEYS: &[KeySpec<RawMail>] = &[
         parse: |w, loc, item, out| out.send_retry_seconds = bounded(w, loc, item, 3600, "seconds"),
     },
 ];
+
+/// Connections to the SMTP server at once: each can leave one reply accepted but not yet
+/// recorded as sent when the process is killed, so this also bounds the repeats per crash.
+const MAX_SMTP_CONNECTIONS: u32 = 16;
 
 /// A mail location URL that `check` accepts.
 fn mail_url(
@@ -980,6 +992,13 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
         "mail.replies_per_hour",
         |d| d.mail.replies_per_hour,
     );
+    let smtp_connections = or_default(
+        w,
+        raw.mail.smtp_connections,
+        defaults,
+        "mail.smtp_connections",
+        |d| d.mail.smtp_connections,
+    );
     let log_format = or_default(w, raw.log.format, defaults, "log.format", |d| d.log.format);
     let web = raw.web;
     let web_enabled = or_default(w, web.enabled, defaults, "web.enabled", |d| d.web.enabled);
@@ -1124,6 +1143,7 @@ fn assemble(w: &mut Walker, raw: RawConfig, defaults: Option<&Config>) -> Option
             send_retry_seconds: send_retry_seconds?,
             replies_per_address_per_day: replies_per_address_per_day?,
             replies_per_hour: replies_per_hour?,
+            smtp_connections: smtp_connections?,
             authserv_id: raw.mail.authserv_id,
             receipts: receipts?,
             processed_retention_days: processed_retention_days?,

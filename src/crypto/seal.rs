@@ -35,7 +35,20 @@ pub struct Sealer {
     certs: Vec<Cert>,
     /// The session key values are sealed with now, and its PKESK.
     session: Mutex<Option<Session>>,
+    /// Session keys recently recovered (or made), by their PKESK: opening a value of a known
+    /// session skips the public-key step. The keyring's secrets are in this process anyway.
+    opened: Mutex<Vec<KnownSession>>,
 }
+
+/// A session key and the PKESK it was encrypted in.
+struct KnownSession {
+    pkesk: Vec<u8>,
+    algo: Option<SymmetricAlgorithm>,
+    key: SessionKey,
+}
+
+/// Session keys remembered for opening; the newest are kept.
+const KNOWN_SESSIONS: usize = 16;
 
 /// One session key, encrypted once to the newest storage key (the costly public-key step:
 /// about 0.2 ms), then used for many values. Each value is still a complete OpenPGP message,
@@ -79,6 +92,7 @@ impl Sealer {
         Ok(Sealer {
             certs,
             session: Mutex::new(None),
+            opened: Mutex::new(Vec::new()),
         })
     }
 
@@ -115,6 +129,11 @@ impl Sealer {
             let mut pkesk = PKESK6::for_recipient(&key, recipient.key()).map_err(err)?;
             pkesk.set_recipient(Some(recipient.key().fingerprint()));
             let pkesk = Packet::from(pkesk).to_vec().map_err(err)?;
+            self.remember(KnownSession {
+                pkesk: pkesk.clone(),
+                algo: Some(SYMMETRIC),
+                key: key.clone(),
+            });
             *session = Some(Session {
                 key,
                 pkesk,
@@ -130,7 +149,10 @@ impl Sealer {
     /// partial plaintext.
     pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let err = |e: anyhow::Error| CryptoError::Open(e.to_string());
-        let helper = KeyringHelper { certs: &self.certs };
+        let helper = KeyringHelper {
+            sealer: self,
+            recovered: None,
+        };
         let mut decryptor = DecryptorBuilder::from_bytes(sealed)
             .map_err(err)?
             .with_policy(&POLICY, None, helper)
@@ -143,9 +165,30 @@ impl Sealer {
         if plaintext.len() > MAX_SEALED_PLAINTEXT {
             return Err(CryptoError::TooLarge(MAX_SEALED_PLAINTEXT));
         }
+        // Remembered only once the value proved authentic.
+        if let Some(known) = decryptor.helper_mut().recovered.take() {
+            self.remember(known);
+        }
         // The decryptor withholds the last bytes until the integrity check passes, so a
         // successful read to the end means an authenticated plaintext.
         Ok(plaintext)
+    }
+
+    /// Keeps a session key for opening, the newest first.
+    fn remember(&self, known: KnownSession) {
+        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        opened.retain(|k| k.pkesk != known.pkesk);
+        opened.insert(0, known);
+        opened.truncate(KNOWN_SESSIONS);
+    }
+
+    /// The remembered session key of `pkesk`, if any.
+    fn known(&self, pkesk: &[u8]) -> Option<(Option<SymmetricAlgorithm>, SessionKey)> {
+        let opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        opened
+            .iter()
+            .find(|k| k.pkesk == pkesk)
+            .map(|k| (k.algo, k.key.clone()))
     }
 
     /// Seals a value as JSON.
@@ -182,7 +225,8 @@ fn storage_keys(cert: &Cert) -> ValidKeyAmalgamationIter<'_, PublicParts, Unspec
 }
 
 struct KeyringHelper<'a> {
-    certs: &'a [Cert],
+    sealer: &'a Sealer,
+    recovered: Option<KnownSession>,
 }
 
 super::accept_unsigned!(KeyringHelper<'_>);
@@ -195,14 +239,35 @@ impl DecryptionHelper for KeyringHelper<'_> {
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
+        // Sealed values carry one PKESK; a known one spares the public-key step.
+        let single = match pkesks {
+            [pkesk] => Packet::from(pkesk.clone()).to_vec().ok(),
+            _ => None,
+        };
+        if let Some((algo, key)) = single.as_deref().and_then(|p| self.sealer.known(p)) {
+            if decrypt(algo, &key) {
+                return Ok(None);
+            }
+        }
+        let mut found = None;
         // Newest first: most values were sealed to it.
-        super::decrypt_session_key(
-            self.certs.iter().rev(),
+        let cert = super::decrypt_session_key(
+            self.sealer.certs.iter().rev(),
             super::Purpose::Storage,
             pkesks,
             sym_algo,
-            decrypt,
-        )
+            &mut |algo, key| {
+                let ok = decrypt(algo, key);
+                if ok {
+                    found = Some((algo, key.clone()));
+                }
+                ok
+            },
+        )?;
+        if let (Some(pkesk), Some((algo, key))) = (single, found) {
+            self.recovered = Some(KnownSession { pkesk, algo, key });
+        }
+        Ok(cert)
     }
 }
 

@@ -283,32 +283,66 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-/// One round: everything waiting in the mailbox (replies sent after each step), then the
-/// rest of the outbox.
+/// One round: everything waiting in the mailbox, with the sender working beside the intake
+/// on its own thread (it is woken after each stored step), then the rest of the outbox.
 pub fn round(
     services: &Services<'_>,
     inbox: &mut Inbox,
     retry: Retry,
 ) -> Result<Round, DaemonError> {
-    let mut sent = 0;
-    let taken = take_in(services, inbox, || {
-        sent += send_due(services, retry)?;
-        Ok(())
-    })?;
-    // For `datareq status`: the mailbox was read. A failure to record it stops nothing.
-    if let Err(e) = services
-        .rt
-        .block_on(services.store.record_mailbox_check(crate::cli::now()))
-    {
-        tracing::warn!(error = %e, "cannot record the mailbox check");
-    }
-    forward::forward_queued(services)?;
-    sent += send_due(services, retry)?;
-    Ok(Round {
-        stored: taken.stored,
-        not_stored: taken.not_stored,
-        sent,
+    let (step_stored, steps) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        let sender = scope.spawn(move || send_beside_intake(services, retry, &steps));
+        let taken = take_in(services, inbox, || {
+            // The sender is gone only when it failed; its error is reported below.
+            let _ = step_stored.send(());
+            Ok(())
+        });
+        let taken = taken.and_then(|taken| {
+            // For `datareq status`: the mailbox was read. A failure to record it stops nothing.
+            if let Err(e) = services
+                .rt
+                .block_on(services.store.record_mailbox_check(crate::cli::now()))
+            {
+                tracing::warn!(error = %e, "cannot record the mailbox check");
+            }
+            forward::forward_queued(services)?;
+            Ok(taken)
+        });
+        drop(step_stored);
+        // The sender's own panic is a bug worth a crash.
+        let sent = sender.join().expect("the sender panicked");
+        let taken = taken?;
+        Ok(Round {
+            stored: taken.stored,
+            not_stored: taken.not_stored,
+            sent: sent?,
+        })
     })
+}
+
+/// Sends what is due whenever the intake stored a step, and once more, for the rest, when the
+/// intake is over (its end of `steps` dropped).
+fn send_beside_intake(
+    services: &Services<'_>,
+    retry: Retry,
+    steps: &std::sync::mpsc::Receiver<()>,
+) -> Result<usize, DaemonError> {
+    let mut sent = 0;
+    loop {
+        let over = match steps.recv() {
+            Ok(()) => {
+                // Steps stored while the last batch was sent are all served by this pass.
+                while steps.try_recv().is_ok() {}
+                false
+            }
+            Err(_) => true,
+        };
+        sent += send_due(services, retry)?;
+        if over {
+            return Ok(sent);
+        }
+    }
 }
 
 fn wait_for_mail(
@@ -393,9 +427,14 @@ fn open_outbox(config: &Config) -> anyhow::Result<Outbox> {
         }
         OutboxLocation::Smtp(server) => {
             let server = with_password(server, config.mail.smtp_password_file.as_deref())?;
-            Outbox::Smtp(Box::new(tokio::sync::Mutex::new(
-                crate::mail::smtp::SmtpSender::new(server).map_err(DaemonError::Outbox)?,
-            )))
+            let senders = (0..config.mail.smtp_connections)
+                .map(|_| {
+                    crate::mail::smtp::SmtpSender::new(server.clone())
+                        .map(tokio::sync::Mutex::new)
+                        .map_err(DaemonError::Outbox)
+                })
+                .collect::<Result<_, _>>()?;
+            Outbox::Smtp(senders)
         }
     })
 }

@@ -1,15 +1,21 @@
-//! The sender: claims queued replies, renders each in the citizen's language, hands it to the
-//! outbox (a folder of .eml files, or SMTP), and marks it sent. A transient failure waits and
-//! is tried again with growing pauses; a permanent one parks the reply for the clerks.
+//! The sender: claims queued replies in batches, checks a batch against the loop and abuse
+//! limits with one look-up, renders each reply in the citizen's language and hands the batch
+//! to the outbox on several connections at once (`mail.smtp_connections`). A reply is recorded
+//! as sent right after the server accepted it and before its connection takes another, so a
+//! crash repeats at most one reply per connection; the records of all connections are
+//! committed together, sharing the disk's flush. A transient failure waits and is tried again
+//! with growing pauses; a permanent one parks the reply for the clerks.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use lettre::Transport;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{DaemonError, Services};
 use crate::mail::reply::render;
 use crate::mail::smtp::{SendFailure, SmtpSender};
-use crate::store::ClaimedReply;
+use crate::store::{ClaimedReply, Store, StoreError};
 
 /// Replies claimed at a time, and how long a claim holds.
 const REPLIES_PER_CLAIM: i64 = 256;
@@ -20,7 +26,8 @@ const MAX_RETRY_PAUSE_SECONDS: i64 = 3600;
 /// Where replies go.
 pub enum Outbox {
     Folder(lettre::FileTransport),
-    Smtp(Box<tokio::sync::Mutex<SmtpSender>>),
+    /// One sender per connection used at once.
+    Smtp(Vec<tokio::sync::Mutex<SmtpSender>>),
 }
 
 /// How the sender treats transient failures.
@@ -33,14 +40,22 @@ pub enum Retry {
 }
 
 impl Outbox {
-    async fn send(&self, message: &lettre::Message) -> Result<(), SendFailure> {
+    /// How many replies can be handed over at once.
+    fn lanes(&self) -> usize {
+        match self {
+            Outbox::Folder(_) => 1,
+            Outbox::Smtp(senders) => senders.len(),
+        }
+    }
+
+    async fn send(&self, lane: usize, message: &lettre::Message) -> Result<(), SendFailure> {
         match self {
             // Writing a file fails for local reasons (disk full, permissions): worth a retry.
             Outbox::Folder(folder) => folder
                 .send(message)
                 .map(|_| ())
                 .map_err(|e| SendFailure::Transient(format!("outbox folder: {e}"))),
-            Outbox::Smtp(sender) => sender.lock().await.send(message).await,
+            Outbox::Smtp(senders) => senders[lane].lock().await.send(message).await,
         }
     }
 }
@@ -54,13 +69,164 @@ pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonEr
             REPLY_LEASE_SECONDS,
             crate::cli::now(),
         ))?;
-        for reply in &claimed {
-            if send_one(services, reply, retry)? {
-                sent += 1;
-            }
-        }
+        sent += services
+            .rt
+            .block_on(send_claimed(services, &claimed, retry))?;
         if claimed.len() < REPLIES_PER_CLAIM as usize {
             return Ok(sent);
+        }
+    }
+}
+
+/// A reply accepted by the server, and who waits for its record.
+type Accepted<'r> = (&'r ClaimedReply, oneshot::Sender<()>);
+
+/// Sends one claimed batch: the guard, then the lanes, with one recorder beside them.
+async fn send_claimed(
+    services: &Services<'_>,
+    claimed: &[ClaimedReply],
+    retry: Retry,
+) -> Result<usize, DaemonError> {
+    let guards = guard_all(services, claimed).await?;
+    let mut ready = Vec::with_capacity(claimed.len());
+    for (reply, guard) in claimed.iter().zip(guards) {
+        let now = crate::cli::now();
+        match guard {
+            Guard::Send => match render(reply, services.sender, std::time::SystemTime::now()) {
+                Ok(message) => ready.push((reply, message)),
+                Err(e) => {
+                    // A template or address problem will not mend itself: park it.
+                    tracing::error!(reference = %reply.reference, error = %e, "reply cannot be rendered");
+                    let reason = format!("render: {}", render_kind(&e));
+                    services.store.park_reply(reply, &reason, now).await?;
+                }
+            },
+            Guard::Suppress(reason) => {
+                tracing::warn!(reference = %reply.reference, reason, "automatic reply withheld; parked");
+                services.store.park_reply(reply, reason, now).await?;
+            }
+            Guard::Wait => {
+                tracing::warn!(reference = %reply.reference, "hourly reply limit reached; reply waits");
+                services
+                    .store
+                    .retry_later(reply, "hourly_limit", now + 300)
+                    .await?;
+            }
+        }
+    }
+    let queue = std::sync::Mutex::new(ready.into_iter());
+    let (accepted, to_record) = mpsc::channel::<Accepted<'_>>(services.outbox.lanes());
+    let lanes: Vec<_> = (0..services.outbox.lanes())
+        .map(|lane| {
+            let accepted = accepted.clone();
+            let queue = &queue;
+            async move {
+                let mut sent = 0;
+                loop {
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .next();
+                    let Some((reply, message)) = next else {
+                        return Ok::<usize, DaemonError>(sent);
+                    };
+                    match deliver(services, lane, reply, &message, retry, &accepted).await? {
+                        Delivered::Recorded => sent += 1,
+                        Delivered::NotSent => {}
+                        // The recorder failed; its error ends the batch.
+                        Delivered::Unrecorded => return Ok(sent),
+                    }
+                }
+            }
+        })
+        .collect();
+    drop(accepted);
+    let (sent, recorded) = tokio::join!(
+        futures_util::future::try_join_all(lanes),
+        record_sent(services.store, to_record)
+    );
+    recorded?;
+    Ok(sent?.into_iter().sum())
+}
+
+/// Records accepted replies as sent, all that are waiting in one transaction, and lets each
+/// lane go on only after its reply's record committed.
+async fn record_sent(
+    store: &Store,
+    mut to_record: mpsc::Receiver<Accepted<'_>>,
+) -> Result<(), StoreError> {
+    let mut batch = Vec::new();
+    while to_record
+        .recv_many(&mut batch, REPLIES_PER_CLAIM as usize)
+        .await
+        > 0
+    {
+        let replies: Vec<&ClaimedReply> = batch.iter().map(|(reply, _)| *reply).collect();
+        store.mark_all_sent(&replies, crate::cli::now()).await?;
+        for (reply, done) in batch.drain(..) {
+            tracing::info!(reference = %reply.reference, kind = %reply.kind, "reply sent");
+            let _ = done.send(());
+        }
+    }
+    Ok(())
+}
+
+/// What became of one reply in a lane.
+enum Delivered {
+    Recorded,
+    /// Parked or left for later.
+    NotSent,
+    /// Accepted by the server, but the record failed: it will be sent again.
+    Unrecorded,
+}
+
+/// Hands one reply to the outbox on `lane`, trying again while `retry` allows.
+async fn deliver<'r>(
+    services: &Services<'_>,
+    lane: usize,
+    reply: &'r ClaimedReply,
+    message: &lettre::Message,
+    retry: Retry,
+    accepted: &mpsc::Sender<Accepted<'r>>,
+) -> Result<Delivered, DaemonError> {
+    let mut pause = Duration::from_millis(500);
+    loop {
+        let failure = match services.outbox.send(lane, message).await {
+            Ok(()) => {
+                let (done, recorded) = oneshot::channel();
+                if accepted.send((reply, done)).await.is_err() {
+                    return Ok(Delivered::Unrecorded);
+                }
+                return Ok(match recorded.await {
+                    Ok(()) => Delivered::Recorded,
+                    Err(_) => Delivered::Unrecorded,
+                });
+            }
+            Err(f) => f,
+        };
+        let now = crate::cli::now();
+        match (&failure, retry) {
+            (SendFailure::Permanent(reason), _) => {
+                tracing::error!(reference = %reply.reference, %reason, "reply refused for good; parked");
+                services.store.park_reply(reply, reason, now).await?;
+                return Ok(Delivered::NotSent);
+            }
+            (SendFailure::Transient(_), Retry::Until(deadline))
+                if Instant::now() + pause < deadline =>
+            {
+                tracing::warn!(reference = %reply.reference, reason = failure.reason(), "reply not sent; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(8));
+            }
+            (SendFailure::Transient(reason), _) => {
+                let wait = (60i64 << reply.attempts.clamp(0, 10)).min(MAX_RETRY_PAUSE_SECONDS);
+                tracing::warn!(reference = %reply.reference, %reason, wait, "reply not sent; queued for later");
+                services
+                    .store
+                    .retry_later(reply, reason, now + wait)
+                    .await?;
+                return Ok(Delivered::NotSent);
+            }
         }
     }
 }
@@ -79,38 +245,78 @@ enum Guard {
 /// caused (extensions) are the clerk's decision and always go.
 const AUTOMATIC: [&str; 2] = ["missing_fields", "receipt"];
 
-/// Loop and abuse protection: no reply to our own address, none to mail systems' own
-/// addresses, at most so many per address per day and so many per hour overall.
-fn guard(services: &Services<'_>, reply: &ClaimedReply) -> Result<Guard, DaemonError> {
+/// Loop and abuse protection for a claimed batch, in its order: no reply to our own address,
+/// none to mail systems' own addresses, at most so many per address per day and so many per
+/// hour overall. The counts are read once and carried through the batch, so two replies to
+/// one address in the same batch count as two.
+async fn guard_all(
+    services: &Services<'_>,
+    claimed: &[ClaimedReply],
+) -> Result<Vec<Guard>, DaemonError> {
+    let is_automatic = |reply: &ClaimedReply| AUTOMATIC.contains(&reply.kind.as_str());
+    if !claimed.iter().any(is_automatic) {
+        return Ok(claimed
+            .iter()
+            .map(|reply| fixed_guard(services, reply).unwrap_or(Guard::Send))
+            .collect());
+    }
+    let store = services.store;
+    let now = crate::cli::now();
+    let mut hashes: Vec<&[u8]> = claimed
+        .iter()
+        .filter(|reply| is_automatic(reply))
+        .filter_map(|reply| reply.sender_hash.as_deref())
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let mut today: HashMap<Vec<u8>, i64> = store
+        .replies_sent_to(AUTOMATIC, &hashes, now - crate::request::calendar::DAY)
+        .await?
+        .into_iter()
+        .collect();
+    let mut hour = store.replies_sent_since(AUTOMATIC, now - 3600).await?;
+    let limits = &services.config.mail;
+    Ok(claimed
+        .iter()
+        .map(|reply| {
+            if let Some(fixed) = fixed_guard(services, reply) {
+                return fixed;
+            }
+            if !is_automatic(reply) {
+                return Guard::Send;
+            }
+            let to_address = reply
+                .sender_hash
+                .as_ref()
+                .map(|hash| today.entry(hash.clone()).or_default());
+            if to_address
+                .as_ref()
+                .is_some_and(|n| **n >= i64::from(limits.replies_per_address_per_day))
+            {
+                return Guard::Suppress("rate_limited");
+            }
+            if hour >= i64::from(limits.replies_per_hour) {
+                return Guard::Wait;
+            }
+            hour += 1;
+            if let Some(n) = to_address {
+                *n += 1;
+            }
+            Guard::Send
+        })
+        .collect())
+}
+
+/// The guard's answer that needs no count: never our own address, never a mail system's.
+fn fixed_guard(services: &Services<'_>, reply: &ClaimedReply) -> Option<Guard> {
     let to = reply.content.to.trim().to_ascii_lowercase();
     if to == services.sender.from.email.to_string().to_ascii_lowercase() {
-        return Ok(Guard::Suppress("own_address"));
+        return Some(Guard::Suppress("own_address"));
     }
     let local = to.split('@').next().unwrap_or_default();
-    if MAIL_SYSTEM_LOCAL_PARTS.contains(&local) {
-        return Ok(Guard::Suppress("mail_system_address"));
-    }
-    if !AUTOMATIC.contains(&reply.kind.as_str()) {
-        return Ok(Guard::Send);
-    }
-    let sent_since = |hash: Option<&[u8]>, since: i64| -> Result<i64, DaemonError> {
-        Ok(services
-            .rt
-            .block_on(services.store.replies_sent_since(AUTOMATIC, hash, since))?)
-    };
-    let limits = &services.config.mail;
-    let now = crate::cli::now();
-    if let Some(hash) = &reply.sender_hash {
-        let today = sent_since(Some(hash), now - crate::request::calendar::DAY)?;
-        if today >= i64::from(limits.replies_per_address_per_day) {
-            return Ok(Guard::Suppress("rate_limited"));
-        }
-    }
-    let hour = sent_since(None, now - 3600)?;
-    if hour >= i64::from(limits.replies_per_hour) {
-        return Ok(Guard::Wait);
-    }
-    Ok(Guard::Send)
+    MAIL_SYSTEM_LOCAL_PARTS
+        .contains(&local)
+        .then_some(Guard::Suppress("mail_system_address"))
 }
 
 /// Addresses of mail systems, which must never get an automatic reply (RFC 3834 section 2).
@@ -124,85 +330,6 @@ const MAIL_SYSTEM_LOCAL_PARTS: &[&str] = &[
     "bounce",
     "bounces",
 ];
-
-fn send_one(
-    services: &Services<'_>,
-    reply: &ClaimedReply,
-    retry: Retry,
-) -> Result<bool, DaemonError> {
-    match guard(services, reply)? {
-        Guard::Send => {}
-        Guard::Suppress(reason) => {
-            tracing::warn!(reference = %reply.reference, reason, "automatic reply withheld; parked");
-            services
-                .rt
-                .block_on(services.store.park_reply(reply, reason, crate::cli::now()))?;
-            return Ok(false);
-        }
-        Guard::Wait => {
-            tracing::warn!(reference = %reply.reference, "hourly reply limit reached; reply waits");
-            services.rt.block_on(services.store.retry_later(
-                reply,
-                "hourly_limit",
-                crate::cli::now() + 300,
-            ))?;
-            return Ok(false);
-        }
-    }
-    let message = match render(reply, services.sender, std::time::SystemTime::now()) {
-        Ok(m) => m,
-        Err(e) => {
-            // A template or address problem will not mend itself: park it for the clerks.
-            tracing::error!(reference = %reply.reference, error = %e, "reply cannot be rendered");
-            let reason = format!("render: {}", render_kind(&e));
-            services
-                .rt
-                .block_on(services.store.park_reply(reply, &reason, crate::cli::now()))?;
-            return Ok(false);
-        }
-    };
-    let mut pause = Duration::from_millis(500);
-    loop {
-        let failure = match services.rt.block_on(services.outbox.send(&message)) {
-            Ok(()) => {
-                services
-                    .rt
-                    .block_on(services.store.mark_sent(reply, crate::cli::now()))?;
-                tracing::info!(reference = %reply.reference, kind = %reply.kind, "reply sent");
-                return Ok(true);
-            }
-            Err(f) => f,
-        };
-        match (&failure, retry) {
-            (SendFailure::Permanent(reason), _) => {
-                tracing::error!(reference = %reply.reference, %reason, "reply refused for good; parked");
-                services.rt.block_on(services.store.park_reply(
-                    reply,
-                    reason,
-                    crate::cli::now(),
-                ))?;
-                return Ok(false);
-            }
-            (SendFailure::Transient(_), Retry::Until(deadline))
-                if Instant::now() + pause < deadline =>
-            {
-                tracing::warn!(reference = %reply.reference, reason = failure.reason(), "reply not sent; trying again");
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_secs(8));
-            }
-            (SendFailure::Transient(reason), _) => {
-                let wait = (60i64 << reply.attempts.clamp(0, 10)).min(MAX_RETRY_PAUSE_SECONDS);
-                tracing::warn!(reference = %reply.reference, %reason, wait, "reply not sent; queued for later");
-                services.rt.block_on(services.store.retry_later(
-                    reply,
-                    reason,
-                    crate::cli::now() + wait,
-                ))?;
-                return Ok(false);
-            }
-        }
-    }
-}
 
 /// The kind of a rendering failure, without the values it concerns.
 fn render_kind(e: &crate::mail::MailError) -> &'static str {

@@ -6,7 +6,7 @@
 
 use sqlx::Row;
 
-use super::audit::{append, lock_chain, Actor};
+use super::audit::{append, lock_chain, Actor, AuditLog};
 use super::records::ReplyContent;
 use super::{Backend, Store, StoreError};
 
@@ -27,6 +27,9 @@ pub struct ClaimedReply {
     pub attempts: i64,
 }
 
+/// Addresses per look-up of sent replies: far below the databases' limits on bound values.
+const HASHES_PER_QUERY: usize = 500;
+
 impl Store {
     /// Claims up to `limit` unsent replies for `lease_seconds`, oldest first.
     pub async fn claim_replies(
@@ -41,73 +44,146 @@ impl Store {
                  SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sealed_reply IS NOT NULL \
                  AND (claimed_until IS NULL OR claimed_until < $2) \
                  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, request_id, kind, message_id, sealed_reply, CAST(attempts AS BIGINT)"
+                 RETURNING id"
             }
             Backend::Sqlite => {
                 "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
                  SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sealed_reply IS NOT NULL \
                  AND (claimed_until IS NULL OR claimed_until < $2) \
                  ORDER BY id LIMIT $3) \
-                 RETURNING id, request_id, kind, message_id, sealed_reply, CAST(attempts AS BIGINT)"
+                 RETURNING id"
             }
         };
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(query)
+        let ids = sqlx::query(query)
             .bind(now + lease_seconds)
             .bind(now)
             .bind(limit)
             .fetch_all(&mut *tx)
-            .await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let request_id: i64 = row.try_get(1)?;
-            let request =
-                sqlx::query("SELECT reference, sender_hash, due_at FROM requests WHERE id = $1")
-                    .bind(request_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let sealed: Vec<u8> = row.try_get(4)?;
-            claimed.push(ClaimedReply {
-                reference: request.try_get(0)?,
-                sender_hash: request.try_get(1)?,
-                request_due_at: request.try_get(2)?,
-                outbox_id: row.try_get(0)?,
-                kind: row.try_get(2)?,
-                message_id: row.try_get(3)?,
-                content: self.sealer.open_json(&sealed)?,
-                attempts: row.try_get(5)?,
-            });
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64, _>(0))
+            .collect::<Result<Vec<i64>, _>>()?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        if !ids.is_empty() {
+            let placeholders = (1..=ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            // Only placeholders are formatted into the statement; every value is bound.
+            let sql = format!(
+                "SELECT o.id, r.reference, r.sender_hash, r.due_at, o.kind, o.message_id, \
+                 o.sealed_reply, CAST(o.attempts AS BIGINT) FROM outbox o \
+                 JOIN requests r ON r.id = o.request_id WHERE o.id IN ({placeholders}) ORDER BY o.id"
+            );
+            let mut select = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                select = select.bind(*id);
+            }
+            for row in select.fetch_all(&mut *tx).await? {
+                let sealed: Vec<u8> = row.try_get(6)?;
+                claimed.push(ClaimedReply {
+                    outbox_id: row.try_get(0)?,
+                    reference: row.try_get(1)?,
+                    sender_hash: row.try_get(2)?,
+                    request_due_at: row.try_get(3)?,
+                    kind: row.try_get(4)?,
+                    message_id: row.try_get(5)?,
+                    content: self.sealer.open_json(&sealed)?,
+                    attempts: row.try_get(7)?,
+                });
+            }
         }
         tx.commit().await?;
-        claimed.sort_by_key(|c| c.outbox_id);
         Ok(claimed)
     }
 
     /// Records that a claimed reply was handed to the mail server.
     pub async fn mark_sent(&self, reply: &ClaimedReply, now: i64) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        lock_chain(&mut tx).await?;
-        let updated = sqlx::query(
-            "UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2 AND sent_at IS NULL",
-        )
-        .bind(now)
-        .bind(reply.outbox_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 1 {
+        self.mark_all_sent(&[reply], now).await
+    }
+
+    /// Records that claimed replies were handed to the mail server: one transaction, with
+    /// one audit event for each reply not already recorded.
+    ///
+    /// The commit is not flushed to disk (SQLite `synchronous=NORMAL` in WAL mode,
+    /// PostgreSQL `synchronous_commit=off`): it survives a crash of this process, and only a
+    /// power cut or an operating-system crash can lose it, which sends those replies once more.
+    /// Nothing is lost that way, and the flush per reply would bound how fast replies go.
+    pub async fn mark_all_sent(
+        &self,
+        replies: &[&ClaimedReply],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if replies.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let recorded = self.record_sent(&mut conn, replies, now).await;
+        if self.backend == Backend::Sqlite {
+            let restored = sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&mut *conn)
+                .await;
+            if restored.is_err() {
+                // Never hand a relaxed connection back to the pool.
+                conn.close_on_drop();
+            }
+        }
+        recorded
+    }
+
+    async fn record_sent(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        replies: &[&ClaimedReply],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = match self.backend {
+            Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?,
+            Backend::Postgres => sqlx::Connection::begin(conn).await?,
+        };
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut log = AuditLog::begin(&mut tx).await?;
+        let placeholders = (0..replies.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Only placeholders are formatted into the statement; every value is bound.
+        let sql = format!(
+            "UPDATE outbox SET sent_at = $1, claimed_until = NULL \
+             WHERE id IN ({placeholders}) AND sent_at IS NULL RETURNING id"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for reply in replies {
+            query = query.bind(reply.outbox_id);
+        }
+        let updated = query
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64, _>(0))
+            .collect::<Result<std::collections::HashSet<i64>, _>>()?;
+        for reply in replies.iter().filter(|r| updated.contains(&r.outbox_id)) {
             let detail = format!("kind={}", reply.kind);
-            append(
-                &mut tx,
+            log.record(
                 &self.hasher,
                 now,
                 &Actor::Daemon,
                 "reply_sent",
                 Some(&reply.reference),
                 &detail,
-            )
-            .await?;
+            );
         }
+        log.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -171,37 +247,53 @@ impl Store {
         Ok(())
     }
 
-    /// Replies of either of `kinds` sent since `since`: to the address with `sender_hash`, or
-    /// to anyone.
+    /// Replies of either of `kinds` sent since `since`, to anyone.
     pub async fn replies_sent_since(
         &self,
         kinds: [&str; 2],
-        sender_hash: Option<&[u8]>,
         since: i64,
     ) -> Result<i64, StoreError> {
-        let row = match sender_hash {
-            Some(hash) => {
-                sqlx::query(
-                    "SELECT COUNT(*) FROM outbox o JOIN requests r ON r.id = o.request_id \
-                     WHERE r.sender_hash = $1 AND o.sent_at >= $2 AND o.kind IN ($3, $4)",
-                )
-                .bind(hash.to_vec())
+        let row =
+            sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at >= $1 AND kind IN ($2, $3)")
                 .bind(since)
                 .bind(kinds[0])
                 .bind(kinds[1])
                 .fetch_one(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at >= $1 AND kind IN ($2, $3)")
-                    .bind(since)
-                    .bind(kinds[0])
-                    .bind(kinds[1])
-                    .fetch_one(&self.pool)
-                    .await?
-            }
-        };
+                .await?;
         Ok(row.try_get(0)?)
+    }
+
+    /// Replies of either of `kinds` sent since `since` to each of the addresses with
+    /// `sender_hashes`, in one query; an address with none is left out.
+    pub async fn replies_sent_to(
+        &self,
+        kinds: [&str; 2],
+        sender_hashes: &[&[u8]],
+        since: i64,
+    ) -> Result<Vec<(Vec<u8>, i64)>, StoreError> {
+        let mut counts = Vec::new();
+        for chunk in sender_hashes.chunks(HASHES_PER_QUERY) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+            // Only placeholders are formatted into the statement; every value is bound.
+            let sql = format!(
+                "SELECT r.sender_hash, COUNT(*) FROM requests r JOIN outbox o ON o.request_id = r.id \
+                 WHERE r.sender_hash IN ({}) AND o.sent_at >= $1 AND o.kind IN ($2, $3) \
+                 GROUP BY r.sender_hash",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(since)
+                .bind(kinds[0])
+                .bind(kinds[1]);
+            for hash in chunk {
+                query = query.bind(hash.to_vec());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                counts.push((row.try_get(0)?, row.try_get(1)?));
+            }
+        }
+        Ok(counts)
     }
 
     /// The replies not sent, oldest first (no personal data: references, kinds, codes).
