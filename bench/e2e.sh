@@ -99,12 +99,13 @@ run() {
     start=$(date +%s.%N)
     (cd "$work" && env DATAREQ_MAILBOX_URL="imap://$user:bench@127.0.0.1:$imap_port/INBOX" \
         DATAREQ_OUTBOX_URL="${E2E_OUTBOX:-smtp://localhost:$smtp_port}" DATAREQ_TLS_CA_FILE="$tmp/cert.pem" \
-        DATAREQ_DATABASE_URL="$url" TMPDIR="$tmp/tmp-$name" RUST_LOG="$([[ "$trace" == 1 ]] && echo trace || echo info)" \
+        DATAREQ_DATABASE_URL="$url" TMPDIR="$tmp/tmp-$name" RUST_LOG="$([[ "$trace" == 1 ]] && echo trace || echo "${E2E_LOG:-info}")" \
         /usr/bin/time -f "%M %e %U %S" -o "$work/rss" \
         ${E2E_WRAP:-} $([[ "$profile" == 1 ]] && echo perf record -q -F 997 ${E2E_PERF_ARGS:-} -o "$keep/$name.perf" --) \
         "$bin" --config "$config" run --once >"$work/out" 2>"$work/err") || status=$?
     end=$(date +%s.%N)
     if [[ "$trace" == 1 ]]; then cp "$work/err" "$log"; fi
+    cp "$work/err" "$keep/$name.err"
     local replies
     replies=$(( $(find "$tmp/sink" -name '*.eml' | wc -l) - before ))
     python3 - "$name" "$count" "$start" "$end" "$(cat "$work/rss")" "$replies" "$floor" \

@@ -340,10 +340,11 @@ enum AuditCommand {
     Head,
 }
 
-/// Starts logging to stderr in `format`, at the level `DATAREQ_LOG` asks for (default warn).
-/// Called once the configuration is known, so its `[log] format` applies.
+/// Starts logging to stderr in `format`, at the level `DATAREQ_LOG` (or else `RUST_LOG`) asks
+/// for (default warn). Called once the configuration is known, so its `[log] format` applies.
 fn init_logging(format: config::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DATAREQ_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("RUST_LOG"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
         // lopdf's own log lines can quote a document's objects: never logged.
         .add_directive("lopdf=off".parse().expect("static directive"));

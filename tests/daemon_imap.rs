@@ -226,40 +226,46 @@ fn implicit_tls_and_a_message_over_the_size_limit() {
 }
 
 /// A daemon in the background, stopped with SIGTERM when dropped.
-struct Daemon(Child);
+/// A running `datareq run`, its log read as it comes (a full stderr pipe would stop it).
+struct Daemon {
+    child: Child,
+    log: Option<std::thread::JoinHandle<String>>,
+}
 
 impl Daemon {
     fn start(mut command: Command) -> Daemon {
-        Daemon(
-            command
-                .arg("run")
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        )
+        let mut child = command
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let log = std::thread::spawn(move || {
+            let mut log = String::new();
+            use std::io::Read;
+            let _ = stderr.read_to_string(&mut log);
+            log
+        });
+        Daemon {
+            child,
+            log: Some(log),
+        }
     }
 
     /// SIGTERM, then the exit status and the log.
     fn stop(mut self) -> (std::process::ExitStatus, String) {
-        terminate(&self.0);
-        let status = self.0.wait().unwrap();
-        let mut log = String::new();
-        use std::io::Read;
-        self.0
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
+        terminate(&self.child);
+        let status = self.child.wait().unwrap();
+        let log = self.log.take().unwrap().join().unwrap();
         (status, log)
     }
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -1022,4 +1028,94 @@ fn a_second_auto_responder_exchanges_at_most_one_message() {
         2,
         "the answers are follow-ups, not new requests: {states:?}"
     );
+}
+
+/// A small deterministic random sequence (xorshift), so a failing run can be repeated.
+struct Moments(u64);
+
+impl Moments {
+    fn next_millis(&mut self, from: u64, to: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        from + self.0 % (to - from)
+    }
+}
+
+#[test]
+fn sigkill_at_twenty_moments_loses_nothing_and_repeats_at_most_a_bounded_few_replies() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    const MESSAGES: usize = 5000;
+    const KILLS: usize = 20;
+    // Each SMTP connection can have one reply accepted and not yet recorded when the process
+    // dies: the most a kill can repeat.
+    const CONNECTIONS: usize = 4;
+    let messages = generated(MESSAGES, 23);
+    dovecot.append("INBOX", &messages);
+    let work = workdir(&[
+        &format!("smtp_connections = {CONNECTIONS}"),
+        // The burst is the point; the hourly limit must not hold replies back.
+        "replies_per_hour = 1000000",
+    ]);
+    let mut moments = Moments(0x5eed_2026);
+    let mut kills = 0;
+    while kills < KILLS && dovecot.count("INBOX") > 0 {
+        let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
+        std::thread::sleep(Duration::from_millis(moments.next_millis(150, 1500)));
+        drop(daemon); // SIGKILL, then reaped
+        kills += 1;
+        // Nothing left the inbox before its request was committed.
+        let processed = dovecot.count("Processed");
+        let stored = requests(work.path()).len();
+        assert!(
+            processed <= stored,
+            "kill {kills}: {processed} messages moved, only {stored} requests stored"
+        );
+    }
+    eprintln!(
+        "SIGKILL: {kills} kills, {} of {MESSAGES} messages left after them",
+        dovecot.count("INBOX")
+    );
+    assert!(kills >= KILLS / 2, "most kills fell inside the run");
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert_eq!(dovecot.count("INBOX"), 0, "{}", stderr(&out));
+    assert_eq!(dovecot.count("Processed"), MESSAGES);
+    // Every message became exactly one request.
+    let stored = requests(work.path());
+    assert_eq!(stored.len(), MESSAGES);
+    assert_eq!(
+        datareq_cli(work.path(), &["outbox", "list"]),
+        "",
+        "every reply went out"
+    );
+    // Every incomplete request got its reply (our Message-ID names the request).
+    let replies = sink.received();
+    let mut per_reply: std::collections::BTreeMap<String, usize> = Default::default();
+    for (raw, _) in &replies {
+        let id = header(&String::from_utf8_lossy(raw), "Message-ID")
+            .unwrap()
+            .to_string();
+        *per_reply.entry(id).or_default() += 1;
+    }
+    for request in stored.iter().filter(|r| r["state"] == "incomplete") {
+        let reference = request["reference"].as_str().unwrap();
+        assert!(
+            per_reply
+                .keys()
+                .any(|id| id.contains(&format!(".{reference}."))),
+            "{reference} is incomplete and got no reply"
+        );
+    }
+    // A reply is repeated only when a kill fell between the server's acceptance and the
+    // record: at most one per connection per kill.
+    let repeated: usize = per_reply.values().map(|n| n - 1).sum();
+    eprintln!(
+        "SIGKILL: {} replies, {} distinct, {repeated} repeated (bound {})",
+        replies.len(),
+        per_reply.len(),
+        kills * CONNECTIONS
+    );
+    assert!(repeated <= kills * CONNECTIONS);
 }

@@ -16,6 +16,17 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// The daemon's runtime: the intake and the sender wait on it from two threads at once, so
+/// its I/O is driven by worker threads of its own rather than by whichever caller holds a
+/// single-threaded runtime's core.
+pub fn daemon_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 /// Loads the keys (generating them on first use when the configuration allows) and opens the
 /// database, applying pending migrations.
 pub async fn open(config: &Config) -> anyhow::Result<Store> {

@@ -18,7 +18,7 @@ pub enum Inbox {
 
 /// Messages per IMAP fetch, and the bytes one fetch may bring at most: enough to keep the
 /// pipeline busy, little enough to bound memory.
-const FETCH_MESSAGES: usize = pipeline::BATCH;
+const FETCH_MESSAGES: usize = pipeline::BATCH * 4;
 const FETCH_BYTES: u64 = 64 * 1024 * 1024;
 /// Maildir files per step between looks at the stop flag.
 const MAILDIR_STEP: usize = pipeline::BATCH * 4;
@@ -67,6 +67,7 @@ pub fn take_in(
                 .map_err(DaemonError::Mailbox)?;
             services.expect_messages(waiting.len());
             for step in fetch_steps(&waiting, max) {
+                let started = std::time::Instant::now();
                 let fetch = services
                     .rt
                     .block_on(imap.fetch(step, max))
@@ -86,6 +87,7 @@ pub fn take_in(
                         fetched,
                     })
                     .collect();
+                let fetched = started.elapsed();
                 let mut stored_uids = Vec::with_capacity(messages.len());
                 let mut failed_uids = Vec::new();
                 services.store_outcomes(&messages, &mut done, |m, ok| {
@@ -98,10 +100,18 @@ pub fn take_in(
                 for uid in failed_uids {
                     imap.skip(uid);
                 }
+                let stored = started.elapsed();
                 services
                     .rt
                     .block_on(imap.processed(&stored_uids))
                     .map_err(DaemonError::Mailbox)?;
+                tracing::debug!(
+                    messages = stored_uids.len(),
+                    fetch_ms = fetched.as_millis() as u64,
+                    store_ms = (stored - fetched).as_millis() as u64,
+                    move_ms = (started.elapsed() - stored).as_millis() as u64,
+                    "intake step"
+                );
                 between()?;
                 if services.stopping() {
                     break;

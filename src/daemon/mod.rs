@@ -89,7 +89,7 @@ const ONCE_TRIES: u32 = 4;
 pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     let url = config.store.database_url()?;
     let _lock = DaemonLock::acquire(&url)?;
-    let rt = crate::cli::store::runtime()?;
+    let rt = crate::cli::store::daemon_runtime()?;
     let mut inbox = open_inbox(config)?;
     let outbox = open_outbox(config)?;
     let sender = Sender {
@@ -112,6 +112,17 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
     );
     let mail_keys = crate::cli::store::mail_keys(config)?;
     let deliveries = forward::email_deliveries(config)?;
+    if crate::store::Backend::of_url(&url)? == crate::store::Backend::Sqlite {
+        // This daemon holds the database alone: replies still claimed were being sent by one
+        // that died, and go out now instead of when their claim runs out.
+        let released = rt.block_on(store.release_claims())?;
+        if released > 0 {
+            tracing::warn!(
+                released,
+                "replies claimed by a stopped daemon were released"
+            );
+        }
+    }
     let (routed, to_review) =
         rt.block_on(store.route_unrouted(&config.rules(), crate::cli::now()))?;
     if routed + to_review > 0 {

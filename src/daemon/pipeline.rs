@@ -61,9 +61,14 @@ pub fn store_messages<P: Pending>(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|scope| -> Result<(), crate::store::StoreError> {
         let mut chunks = files.chunks(BATCH);
+        let preparing = std::time::Instant::now();
         let mut prepared = chunks
             .next()
             .map(|c| (c, prepare_all(store, intake, c, year, threads)));
+        tracing::debug!(
+            prepare_ms = preparing.elapsed().as_millis() as u64,
+            "first batch prepared"
+        );
         while let Some((chunk, results)) = prepared.take() {
             let next = chunks.next().map(|c| {
                 (
@@ -82,7 +87,13 @@ pub fn store_messages<P: Pending>(
                     Err(reason) => each(file, Err(reason)),
                 }
             }
+            let committing = std::time::Instant::now();
             let outcomes = rt.block_on(store.commit(&batch, crate::cli::now()))?;
+            tracing::debug!(
+                messages = batch.len(),
+                commit_ms = committing.elapsed().as_millis() as u64,
+                "batch committed"
+            );
             for (file, outcome) in ok_files.into_iter().zip(outcomes) {
                 each(file, Ok(outcome));
             }
@@ -106,6 +117,13 @@ fn prepare_all<P: Pending>(
     threads: usize,
 ) -> Vec<Result<PreparedMessage, String>> {
     let per_thread = files.len().div_ceil(threads.max(1)).max(1);
+    if threads <= 1 {
+        // No thread to start: this one does the work.
+        return files
+            .iter()
+            .map(|file| prepare_one(store, intake, file, year))
+            .collect();
+    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(per_thread)

@@ -64,14 +64,22 @@ impl Outbox {
 pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonError> {
     let mut sent = 0;
     loop {
+        let started = Instant::now();
         let claimed = services.rt.block_on(services.store.claim_replies(
             REPLIES_PER_CLAIM,
             REPLY_LEASE_SECONDS,
             crate::cli::now(),
         ))?;
+        let claimed_in = started.elapsed();
         sent += services
             .rt
             .block_on(send_claimed(services, &claimed, retry))?;
+        tracing::debug!(
+            replies = claimed.len(),
+            claim_ms = claimed_in.as_millis() as u64,
+            send_ms = (started.elapsed() - claimed_in).as_millis() as u64,
+            "sender batch"
+        );
         if claimed.len() < REPLIES_PER_CLAIM as usize {
             return Ok(sent);
         }

@@ -40,14 +40,14 @@ impl Store {
     ) -> Result<Vec<ClaimedReply>, StoreError> {
         let query = match self.backend {
             Backend::Postgres => {
-                "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
+                "UPDATE outbox SET claimed_until = $1, failure = NULL WHERE id IN (\
                  SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sealed_reply IS NOT NULL \
                  AND (claimed_until IS NULL OR claimed_until < $2) \
                  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
                  RETURNING id"
             }
             Backend::Sqlite => {
-                "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
+                "UPDATE outbox SET claimed_until = $1, failure = NULL WHERE id IN (\
                  SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sealed_reply IS NOT NULL \
                  AND (claimed_until IS NULL OR claimed_until < $2) \
                  ORDER BY id LIMIT $3) \
@@ -98,6 +98,23 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Releases the claims of replies being sent (a claim clears the last failure, which tells
+    /// them from deferred ones). Only for a daemon that holds the database alone (SQLite, under
+    /// its lock): the claims can only be those of a daemon that died, and waiting out their
+    /// lease would hold those replies back. Returns how many were released.
+    pub async fn release_claims(&self) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let released = sqlx::query(
+            "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND failed_at IS NULL \
+             AND failure IS NULL AND claimed_until IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(released)
+    }
+
     /// Records that a claimed reply was handed to the mail server.
     pub async fn mark_sent(&self, reply: &ClaimedReply, now: i64) -> Result<(), StoreError> {
         self.mark_all_sent(&[reply], now).await
@@ -118,6 +135,7 @@ impl Store {
         if replies.is_empty() {
             return Ok(());
         }
+        let _turn = self.write_turn().await;
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Sqlite {
             sqlx::query("PRAGMA synchronous = NORMAL")
