@@ -15,7 +15,8 @@
 # With E2E_PROFILE=1 each run is recorded by `perf record` (target/bench-e2e/NAME.perf), and
 # the top of `perf report` is printed: where the time goes.
 #
-# With E2E_TRACE=1 datareq runs with RUST_LOG=trace, its output and the stores are kept in
+# With E2E_TRACE=1 datareq runs with RUST_LOG=trace (log lines as text on SQLite, as JSON on
+# PostgreSQL), then picks up the City's queue; its output and the stores are kept in
 # target/bench-e2e/, and bench/leak_scan.py then searches them (with the temporary
 # directories) for the corpus's personal data: the leak check, not a speed figure.
 #
@@ -86,9 +87,9 @@ m.logout()
 PY
 }
 
-# run NAME USER DATABASE_URL
+# run NAME USER DATABASE_URL [CONFIG]
 run() {
-    local name="$1" user="$2" url="$3" work="$tmp/work-$1"
+    local name="$1" user="$2" url="$3" work="$tmp/work-$1" config="${4:-$config}"
     fill "$user"
     read -r floor downloaded < <(download "$user")
     mkdir "$work" "$tmp/tmp-$name"
@@ -135,7 +136,14 @@ PY
 echo "end to end: $count messages, $(nproc) cores, $(date -u +%F)"
 stores="${E2E_STORES:-sqlite postgres}"
 if [[ "$stores" == *sqlite* ]]; then run sqlite kela ""; fi
-if [[ "$stores" == *postgres* ]]; then run postgres kelapg "${server%/*}/$db"; fi
+# The leak check reads both log formats: human on SQLite, JSON (what a log collector keeps)
+# on PostgreSQL.
+config_pg="$config"
+if [[ "$trace" == 1 ]]; then
+    config_pg="$tmp/datareq-json.toml"
+    sed 's/^format = "human"/format = "json"/' "$config" >"$config_pg"
+fi
+if [[ "$stores" == *postgres* ]]; then run postgres kelapg "${server%/*}/$db" "$config_pg"; fi
 if [[ "$trace" == 1 ]]; then
     pg_dump "${server%/*}/$db" >"$keep/postgres.sql"
     python3 bench/leak_scan.py --corpus "$maildir" "$keep" "$tmp"/tmp-*
