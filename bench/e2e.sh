@@ -128,7 +128,7 @@ PY
     if [[ "$trace" == 1 ]]; then
         (cd "$work" && DATAREQ_DATABASE_URL="$url" TMPDIR="$tmp/tmp-$name" RUST_LOG=trace \
             "$bin" --config "$config" disclosure pickup --org helsinki --out pickup \
-            --limit 100000 >pickup.out 2>pickup.log)
+            --limit 10000 >pickup.out 2>pickup.log)
         cp -r "$work" "$keep/$name-work"
     fi
 }
