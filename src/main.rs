@@ -346,8 +346,13 @@ fn init_logging(format: config::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DATAREQ_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("RUST_LOG"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
-        // lopdf's own log lines can quote a document's objects: never logged.
-        .add_directive("lopdf=off".parse().expect("static directive"));
+        // lopdf's own log lines can quote a document's objects, and the IMAP and SMTP
+        // clients' debug and trace lines are the wire itself (whole messages, addresses):
+        // never logged, whatever the level asked for.
+        .add_directive("lopdf=off".parse().expect("static directive"))
+        .add_directive("async_imap=off".parse().expect("static directive"))
+        .add_directive("imap_proto=off".parse().expect("static directive"))
+        .add_directive("lettre=off".parse().expect("static directive"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
