@@ -657,7 +657,9 @@ fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat()
     let Some((dovecot, sink)) = servers() else {
         return;
     };
-    let messages = generated(2000, 11);
+    // Five fetch steps of 1,024: SIGTERM after the first has moved, and at most the step in
+    // flight finishes.
+    let messages = generated(5000, 11);
     dovecot.append("INBOX", &messages);
     let work = workdir(&[]);
     let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
@@ -673,12 +675,12 @@ fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat()
         "stopped within the deadline: {stopping:?}"
     );
     let left = dovecot.count("INBOX");
-    eprintln!("SIGTERM: stopped in {stopping:?} with {left} of 2000 messages left");
+    eprintln!("SIGTERM: stopped in {stopping:?} with {left} of 5000 messages left");
     assert!(
         left > 0,
         "stopped before the end (else this test shows nothing)"
     );
-    assert_eq!(dovecot.count("Processed") + left, 2000);
+    assert_eq!(dovecot.count("Processed") + left, 5000);
 
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
     assert!(
@@ -687,7 +689,7 @@ fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat()
         stderr(&out)
     );
     assert_eq!(dovecot.count("INBOX"), 0);
-    assert_eq!(dovecot.count("Processed"), 2000);
+    assert_eq!(dovecot.count("Processed"), 5000);
     assert_eq!(
         datareq_cli(work.path(), &["outbox", "list"]),
         "",
