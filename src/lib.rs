@@ -4,6 +4,7 @@ pub mod config;
 pub mod crypto;
 pub mod daemon;
 pub mod disclosure;
+pub mod health;
 pub mod mail;
 pub mod private_fs;
 pub mod request;

@@ -6,114 +6,12 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use support::daemon::*;
 use support::dovecot::Dovecot;
 use support::smtp::SmtpSink;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn examples() -> Vec<Vec<u8>> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    names.sort();
-    names.iter().map(|p| std::fs::read(p).unwrap()).collect()
-}
-
-/// The first `n` messages of the shared dev corpus.
-fn dev_corpus(n: usize) -> Vec<Vec<u8>> {
-    let dir = root().join("../shared/corpus/dev");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("../shared/corpus/dev (copy ../shared next to the clone)")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .collect();
-    names.sort();
-    names.truncate(n);
-    names.iter().map(|p| std::fs::read(p).unwrap()).collect()
-}
-
-/// Both servers, or `None` when (outside CI) one is not installed.
-fn servers() -> Option<(Dovecot, SmtpSink)> {
-    let dovecot = Dovecot::start()?;
-    let sink = SmtpSink::start(&dovecot.cert(), &dovecot.dir.path().join("key.pem"))?;
-    Some((dovecot, sink))
-}
-
-/// A working directory with the example config, each `key = value` of `settings` replacing
-/// the example's line for that key.
-fn workdir(settings: &[&str]) -> tempfile::TempDir {
-    let work = tempfile::tempdir().unwrap();
-    let mut config = std::fs::read_to_string(root().join("config/datareq.example.toml")).unwrap();
-    for setting in settings {
-        let key = setting.split(" = ").next().unwrap();
-        let line = config
-            .lines()
-            .find(|l| l.starts_with(&format!("{key} = ")))
-            .unwrap_or_else(|| panic!("the example config sets {key}"))
-            .to_string();
-        config = config.replace(&line, setting);
-    }
-    std::fs::write(work.path().join("datareq.toml"), config).unwrap();
-    work
-}
-
-fn datareq(work: &Path, dovecot: &Dovecot, sink: &SmtpSink, mailbox_url: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_datareq"));
-    c.current_dir(work)
-        .env_remove("DATAREQ_DATABASE_URL")
-        .env("DATAREQ_MAILBOX_URL", mailbox_url)
-        .env("DATAREQ_OUTBOX_URL", sink.url())
-        .env("DATAREQ_TLS_CA_FILE", dovecot.cert())
-        .env("DATAREQ_LOG", "info")
-        .arg("--config")
-        .arg(work.join("datareq.toml"));
-    c
-}
-
-fn run_once(work: &Path, dovecot: &Dovecot, sink: &SmtpSink, url: &str) -> Output {
-    let out = datareq(work, dovecot, sink, url)
-        .args(["run", "--once"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The stored requests (`requests list --json`, one object per line).
-fn requests(work: &Path) -> Vec<serde_json::Value> {
-    datareq_cli(work, &["requests", "list", "--json"])
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn references(work: &Path) -> Vec<String> {
-    requests(work)
-        .iter()
-        .map(|r| r["reference"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
-    let head = raw.split("\r\n\r\n").next().unwrap();
-    head.split("\r\n")
-        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-}
 
 #[test]
 fn appended_mail_is_stored_moved_and_answered_over_smtp() {
@@ -225,66 +123,6 @@ fn implicit_tls_and_a_message_over_the_size_limit() {
     assert_eq!(reviewed, 1, "the large message waits for a clerk: {list:?}");
 }
 
-/// A daemon in the background, stopped with SIGTERM when dropped.
-/// A running `datareq run`, its log read as it comes (a full stderr pipe would stop it).
-struct Daemon {
-    child: Child,
-    log: Option<std::thread::JoinHandle<String>>,
-}
-
-impl Daemon {
-    fn start(mut command: Command) -> Daemon {
-        let mut child = command
-            .arg("run")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let log = std::thread::spawn(move || {
-            let mut log = String::new();
-            use std::io::Read;
-            let _ = stderr.read_to_string(&mut log);
-            log
-        });
-        Daemon {
-            child,
-            log: Some(log),
-        }
-    }
-
-    /// SIGTERM, then the exit status and the log.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
-        terminate(&self.child);
-        let status = self.child.wait().unwrap();
-        let log = self.log.take().unwrap().join().unwrap();
-        (status, log)
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn idle_wakes_the_daemon_for_new_mail() {
     let Some((dovecot, sink)) = servers() else {
@@ -347,7 +185,7 @@ fn a_dovecot_crash_mid_run_loses_and_duplicates_nothing() {
     // Depending on what the daemon was doing, the outage ends the round (and it reconnects)
     // or a fetch (and the step's messages are fetched again on a new connection).
     assert!(
-        log.contains("reconnecting") || log.contains("fetching them one by one"),
+        log.contains("trying again") || log.contains("fetching them one by one"),
         "the daemon saw the outage: {log}"
     );
     assert_eq!(dovecot.count("Processed"), corpus.len());
@@ -410,19 +248,6 @@ fn smtp_refusals_are_retried_or_parked() {
     assert_eq!(sink.received().len(), 5);
     let list = datareq_cli(work.path(), &["outbox", "list"]);
     assert!(!list.contains("deferred"), "{list}");
-}
-
-fn datareq_cli(work: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_datareq"))
-        .current_dir(work)
-        .env_remove("DATAREQ_DATABASE_URL")
-        .arg("--config")
-        .arg(work.join("datareq.toml"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -571,6 +396,80 @@ fn no_reply_to_responders_bounces_repeats_ourselves_or_floods() {
     );
 }
 
+/// The recipients of the replies the receiver got.
+fn recipients(sink: &SmtpSink) -> Vec<String> {
+    sink.received()
+        .iter()
+        .map(|(_, envelope)| envelope["to"][0].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn five_hundred_requests_from_one_sender_get_the_daily_number_of_replies() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    let messages: Vec<Vec<u8>> = generated(500, 11)
+        .iter()
+        .map(|raw| with_from(raw, "Same Sender <same@many.example>"))
+        .collect();
+    dovecot.append("INBOX", &messages);
+    let work = workdir(&["replies_per_address_per_day = 5"]);
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&out).contains("stored 500"), "{}", stderr(&out));
+    let to = recipients(&sink);
+    assert_eq!(to.len(), 5, "the daily number, and no more: {to:?}");
+    assert!(to.iter().all(|r| r == "same@many.example"), "{to:?}");
+    // Each request is stored and kept; the withheld replies wait, parked, for the clerks.
+    assert_eq!(references(work.path()).len(), 500);
+    let list = datareq_cli(work.path(), &["outbox", "list"]);
+    let withheld = list.matches("rate_limited").count();
+    assert!(withheld >= 400, "{withheld} withheld");
+    let status: serde_json::Value =
+        serde_json::from_str(&datareq_cli(work.path(), &["status", "--json"])).unwrap();
+    assert_eq!(status["outbox"]["parked"].as_u64().unwrap() as usize, withheld);
+    assert_eq!(status["outbox"]["waiting"], 0);
+    let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&again).contains("replies sent 0"), "{}", stderr(&again));
+    assert_eq!(sink.received().len(), 5);
+}
+
+#[test]
+fn a_spoofed_flood_of_incomplete_requests_meets_the_hourly_limit() {
+    let Some((dovecot, sink)) = servers() else {
+        return;
+    };
+    // Incomplete requests, each forged to come from another address: every one would earn a
+    // list of what is missing.
+    let messages: Vec<Vec<u8>> = generated_with_expected(1600, 12)
+        .into_iter()
+        .filter(|(_, expected)| expected["status"] == "incomplete")
+        .take(500)
+        .enumerate()
+        .map(|(n, (raw, _))| with_from(&raw, &format!("<victim{n}@spoofed.example>")))
+        .collect();
+    assert_eq!(messages.len(), 500, "the generator gave 500 incomplete requests");
+    dovecot.append("INBOX", &messages);
+    let work = workdir(&["replies_per_hour = 100"]);
+    let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&out).contains("stored 500"), "{}", stderr(&out));
+    let to = recipients(&sink);
+    assert_eq!(to.len(), 100, "the hourly limit holds the rest back");
+    let distinct: std::collections::BTreeSet<&String> = to.iter().collect();
+    assert_eq!(distinct.len(), 100, "one reply per forged address");
+    // The rest wait for a later hour: none is lost, none is sent now.
+    let status: serde_json::Value =
+        serde_json::from_str(&datareq_cli(work.path(), &["status", "--json"])).unwrap();
+    let outbox = &status["outbox"];
+    let later = outbox["waiting"].as_u64().unwrap() + outbox["deferred"].as_u64().unwrap();
+    assert_eq!(later, 400, "{outbox}");
+    assert_eq!(outbox["parked"], 0, "{outbox}");
+    let list = datareq_cli(work.path(), &["outbox", "list"]);
+    assert_eq!(list.matches("hourly_limit").count(), 400);
+    let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
+    assert!(stderr(&again).contains("replies sent 0"), "{}", stderr(&again));
+}
+
 #[test]
 fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
     let Some((dovecot, sink)) = servers() else {
@@ -629,28 +528,6 @@ fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
     );
 }
 
-/// `count` freshly generated dev-family messages (the shared generator, seed `seed`).
-fn generated(count: usize, seed: u32) -> Vec<Vec<u8>> {
-    let out = tempfile::tempdir().unwrap();
-    let status = Command::new("python3")
-        .arg(root().join("../shared/corpus/gen_corpus.py"))
-        .args(["--family", "dev", "--quiet", "--seed", &seed.to_string()])
-        .args(["--count", &count.to_string(), "--out"])
-        .arg(out.path())
-        .status()
-        .expect("python3");
-    assert!(
-        status.success(),
-        "the generator failed (is ../shared there?)"
-    );
-    let mut names: Vec<PathBuf> = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .collect();
-    names.sort();
-    names.iter().map(|p| std::fs::read(p).unwrap()).collect()
-}
 
 #[test]
 fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat() {

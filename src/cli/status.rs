@@ -52,6 +52,11 @@ pub fn run(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
                 "parked": status.outbox_parked,
             },
             "mailbox_checked_at": status.mailbox_checked_at,
+            "failing": status
+                .failing
+                .iter()
+                .map(|(part, f)| serde_json::json!({"part": part.name(), "since": f.since, "reason": f.reason}))
+                .collect::<Vec<_>>(),
         });
         writeln!(out, "{value}")?;
         out.flush()?;
@@ -106,6 +111,17 @@ pub fn run(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
             (now - at).max(0) / 60
         )?,
         None => writeln!(out, "Mailbox        never read by the daemon")?,
+    }
+    // As the daemon last recorded it: a store that cannot be written keeps its last word.
+    for (part, f) in &status.failing {
+        writeln!(
+            out,
+            "Failing        {} since {} ({} s): {}",
+            part.name(),
+            iso_time(f.since),
+            (now - f.since).max(0),
+            f.reason
+        )?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::config::Config;
+use crate::health::{Change, Health, Part};
 use crate::mail::imap::{AfterStore, ImapInbox, Woken};
 use crate::mail::location::{MailboxLocation, OutboxLocation, Server};
 use crate::mail::maildir::Maildir;
@@ -61,11 +62,35 @@ pub struct Services<'a> {
     pub progress: Option<indicatif::ProgressBar>,
     /// Organisations that receive their requests by email.
     pub deliveries: &'a [forward::EmailDelivery],
+    /// How the mailbox, the sending and the store fare, for `/healthz` and `status`.
+    pub health: &'a Health,
 }
 
 impl Services<'_> {
     pub fn stopping(&self) -> bool {
         *self.stop.borrow()
+    }
+
+    /// Notes how `part` fared: `Ok` when it worked, else the kind of failure. A change is
+    /// logged and recorded in the store for `datareq status`; when that record fails (the
+    /// store may be the part that fails), the memory still tells `/healthz`.
+    pub fn note(&self, part: Part, outcome: Result<(), &str>) {
+        let change = match outcome {
+            Ok(()) => self.health.worked(part),
+            Err(reason) => self.health.failed(part, reason, crate::cli::now()),
+        };
+        let Some(change) = change else {
+            return;
+        };
+        match &change {
+            Change::Failing(part, f) => {
+                tracing::warn!(part = part.name(), reason = %f.reason, "failing")
+            }
+            Change::Recovered(part) => tracing::info!(part = part.name(), "recovered"),
+        }
+        if let Err(e) = self.rt.block_on(self.store.record_health(&change)) {
+            tracing::warn!(error = %e, "cannot record the change of health");
+        }
     }
 }
 
@@ -102,8 +127,11 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         templates: std::sync::RwLock::new(load_templates(config)?),
     };
     let store = rt.block_on(crate::cli::store::open(config))?;
+    // What a daemon before this one recorded is no longer true.
+    rt.block_on(store.clear_health())?;
+    let health = Arc::new(Health::default());
     if config.web.enabled {
-        crate::web::start_beside_daemon(config)?;
+        crate::web::start_beside_daemon(config, health.clone())?;
         tracing::info!(listen = %config.web.listen, "web interface ready");
     }
     let parser = RequestParser::with_reader(
@@ -162,6 +190,7 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         notifier: &notifier,
         reload: &reload,
         deliveries: &deliveries,
+        health: &health,
         progress: (once && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
             indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(
@@ -187,11 +216,13 @@ fn run_once(services: &Services<'_>, inbox: &mut Inbox) -> anyhow::Result<ExitCo
     );
     let mut tries = 0;
     let round = loop {
-        match round(services, inbox, retry) {
+        let outcome = round(services, inbox, retry);
+        let fault = outcome.as_ref().err().and_then(|e| note_round(services, e));
+        match outcome {
             Ok(round) => break round,
-            Err(DaemonError::Mailbox(e)) if tries + 1 < ONCE_TRIES => {
+            Err(e) if fault.is_some() && tries + 1 < ONCE_TRIES => {
                 tries += 1;
-                tracing::warn!(error = %e, "mailbox error; trying again");
+                tracing::warn!(error = %e, "trying again");
                 disconnect(inbox);
                 std::thread::sleep(backoff(tries));
             }
@@ -264,16 +295,25 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
             }
             wait_for_mail(services, inbox, poll)
         });
+        let fault = match &outcome {
+            Ok(_) => {
+                services.note(Part::Mailbox, Ok(()));
+                services.note(Part::Store, Ok(()));
+                None
+            }
+            Err(e) => note_round(services, e),
+        };
         match outcome {
             Ok(Woken::Stopped) => break,
             Ok(_) => failures = 0,
-            Err(DaemonError::Mailbox(e)) => {
+            Err(e) if fault.is_some() => {
+                let part = fault.unwrap_or(Part::Mailbox).name();
                 failures = failures.saturating_add(1);
                 services
                     .notifier
-                    .status(&format!("mailbox error, reconnecting (attempt {failures})"));
+                    .status(&format!("{part} error, trying again (attempt {failures})"));
                 let pause = backoff(failures);
-                tracing::warn!(error = %e, pause_ms = pause.as_millis() as u64, "mailbox error; reconnecting");
+                tracing::warn!(error = %e, part, pause_ms = pause.as_millis() as u64, "trying again");
                 disconnect(inbox);
                 let mut stop = services.stop.clone();
                 let stopped = services.rt.block_on(async {
@@ -292,6 +332,19 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
     services.notifier.stopping();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Notes the part that `e` says is failing when another try may mend it (a mailbox error, a
+/// store that cannot be reached or written for now), and returns that part; `None` for an
+/// error that ends the daemon.
+fn note_round(services: &Services<'_>, e: &DaemonError) -> Option<Part> {
+    let (part, reason) = match e {
+        DaemonError::Mailbox(e) => (Part::Mailbox, e.kind()),
+        DaemonError::Store(e) => (Part::Store, e.transient_fault()?),
+        DaemonError::Outbox(_) => return None,
+    };
+    services.note(part, Err(reason));
+    Some(part)
 }
 
 /// One round: everything waiting in the mailbox, with the sender working beside the intake

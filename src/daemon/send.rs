@@ -13,6 +13,7 @@ use lettre::Transport;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{DaemonError, Services};
+use crate::health::Part;
 use crate::mail::reply::render;
 use crate::mail::smtp::{SendFailure, SmtpSender};
 use crate::store::{ClaimedReply, Store, StoreError};
@@ -71,9 +72,16 @@ pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonEr
             crate::cli::now(),
         ))?;
         let claimed_in = started.elapsed();
-        sent += services
+        let batch = services
             .rt
             .block_on(send_claimed(services, &claimed, retry))?;
+        sent += batch.sent;
+        // Sending works when a reply went out; it fails when replies were tried and none did.
+        match (batch.sent, &batch.failure) {
+            (1.., _) => services.note(Part::Sending, Ok(())),
+            (0, Some(reason)) => services.note(Part::Sending, Err(reason)),
+            (0, None) => {}
+        }
         tracing::debug!(
             replies = claimed.len(),
             claim_ms = claimed_in.as_millis() as u64,
@@ -86,6 +94,13 @@ pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonEr
     }
 }
 
+/// What became of a claimed batch: how many replies were sent, and the kind of the last
+/// failure to hand one over, if any failed.
+struct Batch {
+    sent: usize,
+    failure: Option<String>,
+}
+
 /// A reply accepted by the server, and who waits for its record.
 type Accepted<'r> = (&'r ClaimedReply, oneshot::Sender<()>);
 
@@ -94,7 +109,7 @@ async fn send_claimed(
     services: &Services<'_>,
     claimed: &[ClaimedReply],
     retry: Retry,
-) -> Result<usize, DaemonError> {
+) -> Result<Batch, DaemonError> {
     let guards = guard_all(services, claimed).await?;
     let mut ready = Vec::with_capacity(claimed.len());
     for (reply, guard) in claimed.iter().zip(guards) {
@@ -125,24 +140,27 @@ async fn send_claimed(
     let queue = std::sync::Mutex::new(ready.into_iter());
     let (accepted, to_record) = mpsc::channel::<Accepted<'_>>(services.outbox.lanes());
     let lanes: Vec<_> = (0..services.outbox.lanes())
-        .map(|lane| {
+        .map(|lane_no| {
             let accepted = accepted.clone();
             let queue = &queue;
             async move {
-                let mut sent = 0;
+                let mut lane = Batch {
+                    sent: 0,
+                    failure: None,
+                };
                 loop {
                     let next = queue
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .next();
                     let Some((reply, message)) = next else {
-                        return Ok::<usize, DaemonError>(sent);
+                        return Ok::<Batch, DaemonError>(lane);
                     };
-                    match deliver(services, lane, reply, &message, retry, &accepted).await? {
-                        Delivered::Recorded => sent += 1,
-                        Delivered::NotSent => {}
+                    match deliver(services, lane_no, reply, &message, retry, &accepted).await? {
+                        Delivered::Recorded => lane.sent += 1,
+                        Delivered::Failed(reason) => lane.failure = Some(reason),
                         // The recorder failed; its error ends the batch.
-                        Delivered::Unrecorded => return Ok(sent),
+                        Delivered::Unrecorded => return Ok(lane),
                     }
                 }
             }
@@ -154,7 +172,16 @@ async fn send_claimed(
         record_sent(services.store, to_record)
     );
     recorded?;
-    Ok(sent?.into_iter().sum())
+    Ok(sent?.into_iter().fold(
+        Batch {
+            sent: 0,
+            failure: None,
+        },
+        |all, lane| Batch {
+            sent: all.sent + lane.sent,
+            failure: lane.failure.or(all.failure),
+        },
+    ))
 }
 
 /// Records accepted replies as sent, all that are waiting in one transaction, and lets each
@@ -182,8 +209,8 @@ async fn record_sent(
 /// What became of one reply in a lane.
 enum Delivered {
     Recorded,
-    /// Parked or left for later.
-    NotSent,
+    /// Refused or failed: parked or left for later, for this kind of reason.
+    Failed(String),
     /// Accepted by the server, but the record failed: it will be sent again.
     Unrecorded,
 }
@@ -217,7 +244,7 @@ async fn deliver<'r>(
             (SendFailure::Permanent(reason), _) => {
                 tracing::error!(reference = %reply.reference, %reason, "reply refused for good; parked");
                 services.store.park_reply(reply, reason, now).await?;
-                return Ok(Delivered::NotSent);
+                return Ok(Delivered::Failed(reason.clone()));
             }
             (SendFailure::Transient(_), Retry::Until(deadline))
                 if Instant::now() + pause < deadline =>
@@ -233,7 +260,7 @@ async fn deliver<'r>(
                     .store
                     .retry_later(reply, reason, now + wait)
                     .await?;
-                return Ok(Delivered::NotSent);
+                return Ok(Delivered::Failed(reason.clone()));
             }
         }
     }

@@ -42,3 +42,20 @@ pub enum MailError {
     #[error("IMAP: {0}")]
     Imap(String),
 }
+
+impl MailError {
+    /// The kind of error, for the daemon's health: never a path, a server's text or a value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MailError::Io { .. } => "input/output",
+            MailError::NoTemplate | MailError::Template { .. } => "template",
+            MailError::BadRecipient | MailError::Build(_) => "build",
+            MailError::Transport(_) => "transport",
+            MailError::Url(_) => "settings",
+            MailError::Connect(_) => "connection",
+            MailError::Tls(_) => "tls",
+            MailError::Login(_) => "login refused",
+            MailError::Imap(_) => "protocol",
+        }
+    }
+}

@@ -97,6 +97,44 @@ pub enum StoreError {
     Refused(String),
 }
 
+impl StoreError {
+    /// The kind of fault when the database cannot be used for now, and a later try may work
+    /// (the server restarts, the disk fills, a lock is held): `None` for an error that
+    /// another try would only repeat.
+    pub fn transient_fault(&self) -> Option<&'static str> {
+        let StoreError::Database(e) = self else {
+            return None;
+        };
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Some("unreachable"),
+            sqlx::Error::PoolTimedOut => Some("busy"),
+            sqlx::Error::Database(db) => database_fault(db.code().as_deref()?),
+            _ => None,
+        }
+    }
+}
+
+/// SQLite's result codes (numbers, extended codes carrying the primary one in their low
+/// byte) and PostgreSQL's SQLSTATE classes that mean "not now" rather than "never".
+fn database_fault(code: &str) -> Option<&'static str> {
+    if let Ok(n) = code.parse::<i32>() {
+        return match n & 0xff {
+            5 | 6 => Some("busy"),
+            10 | 14 => Some("input/output"),
+            13 => Some("disk full"),
+            _ => None,
+        };
+    }
+    match code {
+        "53100" => Some("disk full"),
+        "40001" | "40P01" | "55P03" => Some("busy"),
+        "57P01" | "57P02" | "57P03" => Some("unreachable"),
+        _ if code.starts_with("08") => Some("unreachable"),
+        _ if code.starts_with("53") => Some("out of resources"),
+        _ => None,
+    }
+}
+
 /// A state read back from the database.
 fn parse_state(name: &str) -> Result<crate::request::lifecycle::RequestState, StoreError> {
     name.parse()
@@ -138,15 +176,61 @@ pub struct Store {
     write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
-/// A write transaction, with this process's turn to write (SQLite).
+/// A write transaction, with this process's turn to write (SQLite). It is begun and committed
+/// with plain statements on a pooled connection, and a transaction that was not committed
+/// (an error ended the work, or the COMMIT itself failed, as on a full disk) closes its
+/// connection instead of handing it back: closing rolls back, and the pool never gets a
+/// connection whose transaction state is in doubt.
 pub(crate) struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    /// Run on the connection after the commit, to undo a setting made for this transaction.
+    restore: Option<&'static str>,
+    committed: bool,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
-    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    async fn begin(
+        mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
+        backend: Backend,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+        restore: Option<&'static str>,
+    ) -> Result<WriteTx, sqlx::Error> {
+        // SQLite takes the write lock at once, so two writers queue on the busy timeout
+        // instead of failing half-way when one upgrades.
+        let begin = match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        let begun = sqlx::query(begin).execute(&mut *conn).await;
+        let tx = WriteTx {
+            conn,
+            restore,
+            committed: false,
+            _turn: turn,
+        };
+        // A failed BEGIN drops `tx`, which closes the connection: its state is in doubt too.
+        begun?;
+        Ok(tx)
+    }
+
+    pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("COMMIT").execute(&mut *self.conn).await?;
+        if let Some(restore) = self.restore {
+            sqlx::query(sqlx::AssertSqlSafe(restore))
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.conn.close_on_drop();
+        }
     }
 }
 
@@ -154,13 +238,13 @@ impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &sqlx::AnyConnection {
-        &self.tx
+        &self.conn
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+        &mut self.conn
     }
 }
 
@@ -220,15 +304,11 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
-    /// two writers queue on the busy timeout instead of failing half-way when one upgrades.
+    /// A write transaction, this process's turn to write taken first.
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let turn = self.write_turn().await;
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(WriteTx { tx, _turn: turn })
+        let conn = self.pool.acquire().await?;
+        Ok(WriteTx::begin(conn, self.backend, turn, None).await?)
     }
 
     /// This process's turn to write, on SQLite (PostgreSQL's writers need none).
@@ -344,5 +424,26 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);
+    }
+
+    #[test]
+    fn faults_worth_another_try_are_told_from_the_rest() {
+        // SQLite: SQLITE_FULL, SQLITE_BUSY, SQLITE_IOERR_WRITE (an extended code), and
+        // SQLITE_CONSTRAINT_UNIQUE, which another try only repeats.
+        assert_eq!(database_fault("13"), Some("disk full"));
+        assert_eq!(database_fault("5"), Some("busy"));
+        assert_eq!(database_fault("778"), Some("input/output"));
+        assert_eq!(database_fault("2067"), None);
+        // PostgreSQL: disk full, a shutdown, a lost connection, a serialization failure;
+        // a unique violation and a syntax error are not.
+        assert_eq!(database_fault("53100"), Some("disk full"));
+        assert_eq!(database_fault("57P01"), Some("unreachable"));
+        assert_eq!(database_fault("08006"), Some("unreachable"));
+        assert_eq!(database_fault("40001"), Some("busy"));
+        assert_eq!(database_fault("23505"), None);
+        assert_eq!(database_fault("42601"), None);
+        let io = StoreError::Database(sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into()));
+        assert_eq!(io.transient_fault(), Some("unreachable"));
+        assert_eq!(StoreError::NotFound("x".into()).transient_fault(), None);
     }
 }

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::audit::{append, lock_chain, Actor, AuditLog};
 use super::records::ReplyContent;
-use super::{Backend, Store, StoreError};
+use super::{Backend, Store, StoreError, WriteTx};
 
 /// A reply claimed for sending.
 #[derive(Debug)]
@@ -135,36 +135,20 @@ impl Store {
         if replies.is_empty() {
             return Ok(());
         }
-        let _turn = self.write_turn().await;
+        let turn = self.write_turn().await;
         let mut conn = self.pool.acquire().await?;
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA synchronous = NORMAL")
-                .execute(&mut *conn)
-                .await?;
-        }
-        let recorded = self.record_sent(&mut conn, replies, now).await;
-        if self.backend == Backend::Sqlite {
-            let restored = sqlx::query("PRAGMA synchronous = FULL")
-                .execute(&mut *conn)
-                .await;
-            if restored.is_err() {
-                // Never hand a relaxed connection back to the pool.
-                conn.close_on_drop();
+        let restore = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA synchronous = NORMAL")
+                    .execute(&mut *conn)
+                    .await?;
+                // Never hand a relaxed connection back to the pool: a failure to restore it
+                // closes it (see WriteTx).
+                Some("PRAGMA synchronous = FULL")
             }
-        }
-        recorded
-    }
-
-    async fn record_sent(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        replies: &[&ClaimedReply],
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let mut tx = match self.backend {
-            Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?,
-            Backend::Postgres => sqlx::Connection::begin(conn).await?,
+            Backend::Postgres => None,
         };
+        let mut tx = WriteTx::begin(conn, self.backend, turn, restore).await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SET LOCAL synchronous_commit = off")
                 .execute(&mut *tx)

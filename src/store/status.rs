@@ -7,6 +7,7 @@ use sqlx::Row;
 use super::records::RequestSummary;
 use super::requests::summary_of_row;
 use super::{parse_state, Store, StoreError};
+use crate::health::{Change, Failing, Part};
 use crate::request::lifecycle::RequestState;
 
 /// The queues people work from, in the order `status` shows them.
@@ -31,6 +32,8 @@ pub struct StoreStatus {
     pub outbox_parked: usize,
     /// When the daemon last read the mailbox successfully.
     pub mailbox_checked_at: Option<i64>,
+    /// The daemon's parts that were failing when it last recorded them.
+    pub failing: Vec<(Part, Failing)>,
 }
 
 impl Store {
@@ -74,7 +77,57 @@ impl Store {
             outbox_deferred: deferred,
             outbox_parked: parked,
             mailbox_checked_at: checked,
+            failing: self.failing_parts().await?,
         })
+    }
+
+    /// The daemon's parts recorded as failing, in [`Part::ALL`]'s order. A row with a part
+    /// this version does not know is left out.
+    pub async fn failing_parts(&self) -> Result<Vec<(Part, Failing)>, StoreError> {
+        let mut failing = Vec::new();
+        for row in sqlx::query("SELECT part, failing_since, reason FROM health")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let name: String = row.try_get(0)?;
+            if let Some(part) = Part::from_name(&name) {
+                failing.push((
+                    part,
+                    Failing {
+                        since: row.try_get(1)?,
+                        reason: row.try_get(2)?,
+                    },
+                ));
+            }
+        }
+        failing.sort_by_key(|(p, _)| *p);
+        Ok(failing)
+    }
+
+    /// Records a change in the daemon's health.
+    pub async fn record_health(&self, change: &Change) -> Result<(), StoreError> {
+        let query = match change {
+            Change::Failing(part, failing) => sqlx::query(
+                "INSERT INTO health (part, failing_since, reason) VALUES ($1, $2, $3) \
+                 ON CONFLICT (part) DO UPDATE SET failing_since = excluded.failing_since, \
+                 reason = excluded.reason",
+            )
+            .bind(part.name())
+            .bind(failing.since)
+            .bind(failing.reason.clone()),
+            Change::Recovered(part) => {
+                sqlx::query("DELETE FROM health WHERE part = $1").bind(part.name())
+            }
+        };
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Forgets the recorded health: a daemon that starts knows nothing yet of its parts, and
+    /// what one that stopped recorded is no longer true.
+    pub async fn clear_health(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM health").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Records a successful look at the mailbox.

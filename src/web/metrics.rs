@@ -6,6 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 
 use super::{now, Shared};
+use crate::health::Part;
 use crate::store::QUEUES;
 
 /// The mailbox counts as stale (unhealthy) after this many seconds without a successful read
@@ -67,6 +68,18 @@ pub async fn metrics(State(web): State<Shared>) -> impl IntoResponse {
     ] {
         out.push_str(&format!("datareq_outbox{{state=\"{state}\"}} {n}\n"));
     }
+    out.push_str("# HELP datareq_part_failing_seconds How long each part of the daemon has been failing (0: it works).\n# TYPE datareq_part_failing_seconds gauge\n");
+    let failing = web.failing(&status.failing);
+    for part in Part::ALL {
+        let seconds = failing
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map_or(0, |(_, f)| (at - f.since).max(1));
+        out.push_str(&format!(
+            "datareq_part_failing_seconds{{part=\"{}\"}} {seconds}\n",
+            part.name()
+        ));
+    }
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -74,28 +87,51 @@ pub async fn metrics(State(web): State<Shared>) -> impl IntoResponse {
     )
 }
 
-/// 200 when the store answers and the mailbox was read recently (or never yet: a web-only
-/// process or a fresh installation); 503 with the reason otherwise.
+/// 200 when the store answers, no part of the daemon is failing, and the mailbox was read
+/// recently (or never yet: a web-only process or a fresh installation); 503 with the reasons
+/// otherwise.
 pub async fn healthz(State(web): State<Shared>) -> impl IntoResponse {
     let at = now();
-    match web.store.status(at).await {
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store: unavailable\n".to_string(),
-        ),
-        Ok(status) => match status.mailbox_checked_at {
-            Some(checked) if at - checked > MAILBOX_STALE_SECONDS => (
+    let status = match web.store.status(at).await {
+        Ok(status) => status,
+        Err(_) => {
+            return (
                 StatusCode::SERVICE_UNAVAILABLE,
-                format!("store: ok\nmailbox: not read for {} s\n", at - checked),
-            ),
-            Some(checked) => (
-                StatusCode::OK,
-                format!("store: ok\nmailbox: read {} s ago\n", (at - checked).max(0)),
-            ),
-            None => (
-                StatusCode::OK,
-                "store: ok\nmailbox: never read\n".to_string(),
-            ),
-        },
+                "store: unavailable\n".to_string(),
+            )
+        }
+    };
+    let failing = web.failing(&status.failing);
+    let mut body = String::new();
+    let mut healthy = true;
+    if !failing.iter().any(|(p, _)| *p == Part::Store) {
+        body.push_str("store: ok\n");
     }
+    for (part, f) in &failing {
+        healthy = false;
+        body.push_str(&format!(
+            "{}: failing for {} s ({})\n",
+            part.name(),
+            (at - f.since).max(0),
+            f.reason
+        ));
+    }
+    if !failing.iter().any(|(p, _)| *p == Part::Mailbox) {
+        match status.mailbox_checked_at {
+            Some(checked) if at - checked > MAILBOX_STALE_SECONDS => {
+                healthy = false;
+                body.push_str(&format!("mailbox: not read for {} s\n", at - checked));
+            }
+            Some(checked) => {
+                body.push_str(&format!("mailbox: read {} s ago\n", (at - checked).max(0)))
+            }
+            None => body.push_str("mailbox: never read\n"),
+        }
+    }
+    let code = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, body)
 }

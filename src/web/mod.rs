@@ -39,6 +39,9 @@ pub struct Web {
     /// queue shows them, and recounting for each of many clerks paging would be most of
     /// the page's cost. A clerk's own change clears them.
     review_counts: Mutex<Option<(std::time::Instant, crate::store::ReviewCounts)>>,
+    /// The daemon's own view of its parts, when the interface runs beside it; otherwise
+    /// what the daemon recorded in the store is all there is.
+    health: Option<Arc<crate::health::Health>>,
 }
 
 /// How long the queue's counts are reused.
@@ -55,6 +58,15 @@ impl Web {
             config,
             limiter: Mutex::new(limiter),
             review_counts: Mutex::new(None),
+            health: None,
+        }
+    }
+
+    /// The parts of the daemon failing now: its own view when beside it, else the store's.
+    fn failing(&self, recorded: &[(crate::health::Part, crate::health::Failing)]) -> Vec<(crate::health::Part, crate::health::Failing)> {
+        match &self.health {
+            Some(health) => health.failing(),
+            None => recorded.to_vec(),
         }
     }
 
@@ -195,7 +207,10 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
 /// Serves the interface on a thread of its own beside the daemon (with its own runtime and
 /// database connections, so neither waits for the other's work). Returns once both
 /// listeners are bound, or with the reason they could not be.
-pub fn start_beside_daemon(config: &Config) -> anyhow::Result<()> {
+pub fn start_beside_daemon(
+    config: &Config,
+    health: Arc<crate::health::Health>,
+) -> anyhow::Result<()> {
     let config = config.clone();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
     std::thread::Builder::new()
@@ -205,7 +220,9 @@ pub fn start_beside_daemon(config: &Config) -> anyhow::Result<()> {
                 rt.block_on(async {
                     let store = crate::cli::store::open(&config).await?;
                     let (pages, metrics) = bind(&config).await?;
-                    let web = Arc::new(Web::new(store, config.clone()));
+                    let mut web = Web::new(store, config.clone());
+                    web.health = Some(health);
+                    let web = Arc::new(web);
                     let _ = ready_tx.send(Ok(()));
                     serve(web, pages, metrics, std::future::pending()).await?;
                     anyhow::Ok(())

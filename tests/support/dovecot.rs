@@ -60,7 +60,7 @@ pub fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
-fn id(flag: &str) -> String {
+pub fn id(flag: &str) -> String {
     let out = Command::new("id").arg(flag).output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
