@@ -114,10 +114,11 @@ impl StoreError {
     }
 }
 
-/// SQLite's result codes (numbers, extended codes carrying the primary one in their low
-/// byte) and PostgreSQL's SQLSTATE classes that mean "not now" rather than "never".
+/// SQLite's result codes and PostgreSQL's SQLSTATE classes that mean "not now" rather than
+/// "never". A SQLSTATE has five characters, often all digits; SQLite's codes are numbers of
+/// at most four digits (extended codes carry the primary one in their low byte).
 fn database_fault(code: &str) -> Option<&'static str> {
-    if let Ok(n) = code.parse::<i32>() {
+    if let Some(n) = (code.len() < 5).then(|| code.parse::<i32>().ok()).flatten() {
         return match n & 0xff {
             5 | 6 => Some("busy"),
             10 | 14 => Some("input/output"),
