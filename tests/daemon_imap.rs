@@ -439,10 +439,17 @@ fn five_hundred_requests_from_one_sender_get_the_daily_number_of_replies() {
     assert!(withheld >= 400, "{withheld} withheld");
     let status: serde_json::Value =
         serde_json::from_str(&datareq_cli(work.path(), &["status", "--json"])).unwrap();
-    assert_eq!(status["outbox"]["parked"].as_u64().unwrap() as usize, withheld);
+    assert_eq!(
+        status["outbox"]["parked"].as_u64().unwrap() as usize,
+        withheld
+    );
     assert_eq!(status["outbox"]["waiting"], 0);
     let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
-    assert!(stderr(&again).contains("replies sent 0"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("replies sent 0"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(sink.received().len(), 5);
 }
 
@@ -460,7 +467,11 @@ fn a_spoofed_flood_of_incomplete_requests_meets_the_hourly_limit() {
         .enumerate()
         .map(|(n, (raw, _))| with_from(&raw, &format!("<victim{n}@spoofed.example>")))
         .collect();
-    assert_eq!(messages.len(), 500, "the generator gave 500 incomplete requests");
+    assert_eq!(
+        messages.len(),
+        500,
+        "the generator gave 500 incomplete requests"
+    );
     dovecot.append("INBOX", &messages);
     let work = workdir(&["replies_per_hour = 100"]);
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
@@ -479,7 +490,11 @@ fn a_spoofed_flood_of_incomplete_requests_meets_the_hourly_limit() {
     let list = datareq_cli(work.path(), &["outbox", "list"]);
     assert_eq!(list.matches("hourly_limit").count(), 400);
     let again = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
-    assert!(stderr(&again).contains("replies sent 0"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("replies sent 0"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -539,7 +554,6 @@ fn a_uidvalidity_change_is_noticed_and_duplicates_nothing() {
         "the daemon noticed: {log}"
     );
 }
-
 
 #[test]
 fn sigterm_mid_run_exits_cleanly_and_a_restart_finishes_without_loss_or_repeat() {

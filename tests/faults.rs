@@ -36,7 +36,12 @@ fn health(metrics: std::net::SocketAddr) -> (u16, String) {
 }
 
 /// Waits until `/healthz` answers `code` with a text that holds `text`; returns the text.
-fn wait_for_health(metrics: std::net::SocketAddr, code: u16, text: &str, daemon: &mut Daemon) -> String {
+fn wait_for_health(
+    metrics: std::net::SocketAddr,
+    code: u16,
+    text: &str,
+    daemon: &mut Daemon,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         daemon.assert_running();
@@ -106,9 +111,11 @@ fn dovecot_stopped_for_thirty_seconds() {
     let (work, metrics) = workdir_with_health(&[]);
     let mut daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
     wait_for_health(metrics, 200, "mailbox: read", &mut daemon);
-    wait_until("the first mail is processed", Duration::from_secs(60), || {
-        dovecot.count("Processed") > 0
-    });
+    wait_until(
+        "the first mail is processed",
+        Duration::from_secs(60),
+        || dovecot.count("Processed") > 0,
+    );
     dovecot.kill();
     let stopped = Instant::now();
     // The cut connection may first show as a broken IMAP exchange; the reconnections that
@@ -150,18 +157,26 @@ fn smtp_refusing_then_failing_then_accepting() {
     let mut daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
     let refusing = wait_for_health(metrics, 503, "sending: failing for", &mut daemon);
     assert!(refusing.contains("451"), "{refusing}");
-    assert!(refusing.contains("mailbox: read"), "the mailbox is fine: {refusing}");
+    assert!(
+        refusing.contains("mailbox: read"),
+        "the mailbox is fine: {refusing}"
+    );
     let said = failing(&status_json(work.path()));
     assert_eq!(said.len(), 1, "{said:?}");
     assert_eq!(said[0].0, "sending");
     assert!(said[0].1.contains("451"), "{said:?}");
-    let deferred = status_json(work.path())["outbox"]["deferred"].as_u64().unwrap();
+    let deferred = status_json(work.path())["outbox"]["deferred"]
+        .as_u64()
+        .unwrap();
     assert!(deferred > 0, "the refused replies wait for another try");
     // Now the receiver fails for good: new replies are parked for the clerks, not retried.
     sink.set_mode("550");
     dovecot.append("INBOX", &corpus[10..20]);
     let failing_now = wait_for_health(metrics, 503, "550", &mut daemon);
-    assert!(failing_now.contains("sending: failing for"), "{failing_now}");
+    assert!(
+        failing_now.contains("sending: failing for"),
+        "{failing_now}"
+    );
     wait_until("the mail is stored", Duration::from_secs(60), || {
         dovecot.count("INBOX") == 0
     });
@@ -180,7 +195,11 @@ fn smtp_refusing_then_failing_then_accepting() {
     let outbox = status_json(work.path())["outbox"].clone();
     assert_eq!(outbox["deferred"], 0, "{outbox}");
     assert_eq!(outbox["waiting"], 0, "{outbox}");
-    assert_eq!(outbox["parked"].as_u64().unwrap(), parked, "parked replies stay parked");
+    assert_eq!(
+        outbox["parked"].as_u64().unwrap(),
+        parked,
+        "parked replies stay parked"
+    );
     let (status, log) = daemon.stop();
     assert!(status.success(), "{log}");
     assert!(!sink.received().is_empty());
@@ -208,9 +227,11 @@ fn postgresql_restarted_mid_run() {
         &sink,
         &dovecot.imap_url(),
     )));
-    wait_until("the first mail is processed", Duration::from_secs(60), || {
-        dovecot.count("Processed") > 0
-    });
+    wait_until(
+        "the first mail is processed",
+        Duration::from_secs(60),
+        || dovecot.count("Processed") > 0,
+    );
     postgres.down();
     let down = Instant::now();
     // While the server is down, the health check says the store is unavailable and
@@ -250,7 +271,12 @@ fn postgresql_restarted_mid_run() {
         .map(|o| {
             String::from_utf8_lossy(&o.stdout)
                 .lines()
-                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["reference"].as_str().unwrap().to_string())
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).unwrap()["reference"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
                 .collect()
         })
         .unwrap();
@@ -264,7 +290,13 @@ fn postgresql_restarted_mid_run() {
 fn mount_tmpfs(dir: &Path, size: &str) -> bool {
     std::fs::create_dir_all(dir).unwrap();
     let out = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            &format!("size={size},mode=0700"),
+            "tmpfs",
+        ])
         .arg(dir)
         .output();
     match out {

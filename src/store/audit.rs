@@ -156,16 +156,9 @@ impl AuditLog {
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                ));
+                sql.push('(');
+                sql.push_str(&super::placeholders(b + 1, 7));
+                sql.push(')');
             }
             // Only placeholders are formatted into the statement; every value is bound.
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

@@ -69,13 +69,13 @@ impl Store {
         let (which, limit) = match selection {
             Selection::Oldest(limit) => (String::new(), i64::from(limit)),
             Selection::These(references) => {
-                let places: Vec<String> = (0..references.len())
-                    .map(|i| format!("${}", i + 3))
-                    .collect();
-                let which = if places.is_empty() {
+                let which = if references.is_empty() {
                     " AND 1 = 0".to_string()
                 } else {
-                    format!(" AND reference IN ({})", places.join(", "))
+                    format!(
+                        " AND reference IN ({})",
+                        super::placeholders(3, references.len())
+                    )
                 };
                 (which, references.len() as i64)
             }

@@ -136,6 +136,15 @@ fn database_fault(code: &str) -> Option<&'static str> {
     }
 }
 
+/// `count` numbered placeholders from `$first` on, comma-separated (`$3, $4, $5`), for an
+/// `IN (…)` list: only placeholders are ever formatted into a statement, every value is bound.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A state read back from the database.
 fn parse_state(name: &str) -> Result<crate::request::lifecycle::RequestState, StoreError> {
     name.parse()

@@ -66,10 +66,7 @@ impl Store {
             .collect::<Result<Vec<i64>, _>>()?;
         let mut claimed = Vec::with_capacity(ids.len());
         if !ids.is_empty() {
-            let placeholders = (1..=ids.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let placeholders = super::placeholders(1, ids.len());
             // Only placeholders are formatted into the statement; every value is bound.
             let sql = format!(
                 "SELECT o.id, r.reference, r.sender_hash, r.due_at, o.kind, o.message_id, \
@@ -155,10 +152,7 @@ impl Store {
                 .await?;
         }
         let mut log = AuditLog::begin(&mut tx).await?;
-        let placeholders = (0..replies.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = super::placeholders(2, replies.len());
         // Only placeholders are formatted into the statement; every value is bound.
         let sql = format!(
             "UPDATE outbox SET sent_at = $1, claimed_until = NULL \
@@ -275,14 +269,12 @@ impl Store {
     ) -> Result<Vec<(Vec<u8>, i64)>, StoreError> {
         let mut counts = Vec::new();
         for chunk in sender_hashes.chunks(HASHES_PER_QUERY) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+            let placeholders = super::placeholders(4, chunk.len());
             // Only placeholders are formatted into the statement; every value is bound.
             let sql = format!(
                 "SELECT r.sender_hash, COUNT(*) FROM requests r JOIN outbox o ON o.request_id = r.id \
-                 WHERE r.sender_hash IN ({}) AND o.sent_at >= $1 AND o.kind IN ($2, $3) \
-                 GROUP BY r.sender_hash",
-                placeholders.join(", ")
+                 WHERE r.sender_hash IN ({placeholders}) AND o.sent_at >= $1 AND o.kind IN ($2, $3) \
+                 GROUP BY r.sender_hash"
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(since)

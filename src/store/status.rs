@@ -126,7 +126,9 @@ impl Store {
     /// Forgets the recorded health: a daemon that starts knows nothing yet of its parts, and
     /// what one that stopped recorded is no longer true.
     pub async fn clear_health(&self) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM health").execute(&self.pool).await?;
+        sqlx::query("DELETE FROM health")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

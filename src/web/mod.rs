@@ -63,7 +63,10 @@ impl Web {
     }
 
     /// The parts of the daemon failing now: its own view when beside it, else the store's.
-    fn failing(&self, recorded: &[(crate::health::Part, crate::health::Failing)]) -> Vec<(crate::health::Part, crate::health::Failing)> {
+    fn failing(
+        &self,
+        recorded: &[(crate::health::Part, crate::health::Failing)],
+    ) -> Vec<(crate::health::Part, crate::health::Failing)> {
         match &self.health {
             Some(health) => health.failing(),
             None => recorded.to_vec(),

@@ -142,7 +142,11 @@ impl Daemon {
     /// Fails the test, with the daemon's log, when the daemon has exited.
     pub fn assert_running(&mut self) {
         if let Some(status) = self.child.try_wait().unwrap() {
-            let log = self.log.take().map(|l| l.join().unwrap()).unwrap_or_default();
+            let log = self
+                .log
+                .take()
+                .map(|l| l.join().unwrap())
+                .unwrap_or_default();
             panic!("the daemon exited ({status}) instead of running on:\n{log}");
         }
     }
@@ -228,10 +232,9 @@ pub fn generated_with_expected(count: usize, seed: u32) -> Vec<(Vec<u8>, serde_j
     names
         .iter()
         .map(|p| {
-            let expected: serde_json::Value = serde_json::from_slice(
-                &std::fs::read(p.with_extension("expected.json")).unwrap(),
-            )
-            .unwrap();
+            let expected: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(p.with_extension("expected.json")).unwrap())
+                    .unwrap();
             (std::fs::read(p).unwrap(), expected)
         })
         .collect()

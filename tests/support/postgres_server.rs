@@ -131,9 +131,9 @@ impl Drop for PostgresServer {
 
 /// The directory with `initdb` and `pg_ctl`: on the PATH, or Debian's versioned one.
 fn bin_dir() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| {
-        std::env::split_paths(&p).collect::<Vec<_>>()
-    });
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
     let debian = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
