@@ -200,21 +200,6 @@ fn a_dovecot_crash_mid_run_loses_and_duplicates_nothing() {
     assert_no_message_answered_twice(&sink);
 }
 
-/// Every reply answers a different message; returns how many replies came.
-fn assert_no_message_answered_twice(sink: &SmtpSink) -> usize {
-    let replies = sink.received();
-    let answered: std::collections::BTreeSet<String> = replies
-        .iter()
-        .map(|(raw, _)| {
-            header(&String::from_utf8_lossy(raw), "In-Reply-To")
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(answered.len(), replies.len(), "no message answered twice");
-    replies.len()
-}
-
 #[test]
 fn smtp_refusals_are_retried_or_parked() {
     let Some((dovecot, sink)) = servers() else {

@@ -89,16 +89,26 @@ fn assert_each_stored_once(work: &Path, dovecot: &Dovecot, sink: &SmtpSink, corp
     let again = run_once(work, dovecot, sink, &dovecot.imap_url());
     assert!(stderr(&again).contains("stored 0"), "{}", stderr(&again));
     assert_eq!(references(work).len(), refs.len());
-    let replies = sink.received();
-    let answered: std::collections::BTreeSet<String> = replies
-        .iter()
-        .map(|(raw, _)| {
-            header(&String::from_utf8_lossy(raw), "In-Reply-To")
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(answered.len(), replies.len(), "no message answered twice");
+    assert_no_message_answered_twice(sink);
+}
+
+/// The fault is over: the mailbox empties, `/healthz` and `status` say nothing fails, and
+/// the daemon stops cleanly; returns its log.
+fn assert_recovered(
+    work: &Path,
+    dovecot: &Dovecot,
+    metrics: std::net::SocketAddr,
+    mut daemon: Daemon,
+) -> String {
+    wait_until("all mail is processed", Duration::from_secs(180), || {
+        dovecot.count("INBOX") == 0
+    });
+    let after = wait_for_health(metrics, 200, "mailbox: read", &mut daemon);
+    assert!(!after.contains("failing"), "{after}");
+    assert!(failing(&status_json(work)).is_empty());
+    let (status, log) = daemon.stop();
+    assert!(status.success(), "{log}");
+    log
 }
 
 #[test]
@@ -133,14 +143,7 @@ fn dovecot_stopped_for_thirty_seconds() {
     dovecot.run();
     // Mail that came during the outage is read too.
     dovecot.append("INBOX", &corpus[200..]);
-    wait_until("all mail is processed", Duration::from_secs(180), || {
-        dovecot.count("INBOX") == 0
-    });
-    let after = wait_for_health(metrics, 200, "mailbox: read", &mut daemon);
-    assert!(!after.contains("failing"), "{after}");
-    assert!(failing(&status_json(work.path())).is_empty());
-    let (status, log) = daemon.stop();
-    assert!(status.success(), "{log}");
+    let log = assert_recovered(work.path(), &dovecot, metrics, daemon);
     assert!(log.contains("recovered"), "{log}");
     assert_each_stored_once(work.path(), &dovecot, &sink, corpus.len());
 }
@@ -356,13 +359,6 @@ fn the_disk_of_the_sqlite_file_full() {
         .status()
         .unwrap();
     assert!(grown.success());
-    wait_until("all mail is processed", Duration::from_secs(180), || {
-        dovecot.count("INBOX") == 0
-    });
-    let after = wait_for_health(metrics, 200, "mailbox: read", &mut daemon);
-    assert!(!after.contains("failing"), "{after}");
-    assert!(failing(&status_json(work.path())).is_empty());
-    let (status, log) = daemon.stop();
-    assert!(status.success(), "{log}");
+    assert_recovered(work.path(), &dovecot, metrics, daemon);
     assert_each_stored_once(work.path(), &dovecot, &sink, corpus.len());
 }

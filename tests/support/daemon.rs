@@ -239,3 +239,18 @@ pub fn generated_with_expected(count: usize, seed: u32) -> Vec<(Vec<u8>, serde_j
         })
         .collect()
 }
+
+/// Every reply answers a different message; returns how many replies came.
+pub fn assert_no_message_answered_twice(sink: &SmtpSink) -> usize {
+    let replies = sink.received();
+    let answered: std::collections::BTreeSet<String> = replies
+        .iter()
+        .map(|(raw, _)| {
+            header(&String::from_utf8_lossy(raw), "In-Reply-To")
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(answered.len(), replies.len(), "no message answered twice");
+    replies.len()
+}
