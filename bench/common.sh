@@ -1,13 +1,16 @@
 # Sourced by the bench scripts (from the repository root): a generated corpus, kept between
 # runs, and the release binary.
 
-# corpus SEED COUNT: sets $corpus to target/bench-corpus/dev-seedSEED-COUNT, generating it
+# corpus SEED COUNT [FORMAT]: sets $corpus to target/bench-corpus/dev-seedSEED-COUNT (or
+# FORMAT-seedSEED-COUNT for another of the generator's formats, e.g. maildir), generating it
 # (dev family) when it is not there complete.
 corpus() {
-    corpus="target/bench-corpus/dev-seed$1-$2"
+    local format="${3:-}"
+    corpus="target/bench-corpus/${format:-dev}-seed$1-$2"
     if [[ ! -f "$corpus/.complete" ]]; then
         rm -rf "$corpus"
-        python3 ../shared/corpus/gen_corpus.py --family dev --seed "$1" --count "$2" --out "$corpus" --quiet
+        python3 ../shared/corpus/gen_corpus.py --family dev --seed "$1" --count "$2" \
+            ${format:+--format "$format"} --out "$corpus" --quiet
         touch "$corpus/.complete"
     fi
 }

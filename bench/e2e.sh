@@ -30,13 +30,8 @@ count="${1:-40000}"
 trace="${E2E_TRACE:-0}"
 profile="${E2E_PROFILE:-0}"
 source bench/common.sh
-maildir="target/bench-corpus/maildir-seed1-$count"
-if [[ ! -f "$maildir/.complete" ]]; then
-    rm -rf "$maildir"
-    python3 ../shared/corpus/gen_corpus.py --family dev --seed 1 --format maildir \
-        --count "$count" --out "$maildir" --quiet
-    touch "$maildir/.complete"
-fi
+corpus 1 "$count" maildir
+maildir="$corpus"
 source bench/mail_servers.sh
 
 server="${DATAREQ_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"

@@ -629,14 +629,20 @@ async fn assert_goes_to_review(store: &Store, parser: &RequestParser, raw: &[u8]
 }
 
 fn replace_from(message: &str, address: &str) -> String {
+    replace_header(message, "From", &format!("<{address}>"))
+}
+
+/// `message` with its header `name` (one line) set to `value`.
+fn replace_header(message: &str, name: &str, value: &str) -> String {
     let mut out = String::new();
     let mut in_headers = true;
+    let prefix = format!("{}:", name.to_ascii_lowercase());
     for line in message.split_inclusive('\n') {
         if in_headers && line.trim().is_empty() {
             in_headers = false;
         }
-        if in_headers && line.to_ascii_lowercase().starts_with("from:") {
-            out.push_str(&format!("From: <{address}>\r\n"));
+        if in_headers && line.to_ascii_lowercase().starts_with(&prefix) {
+            out.push_str(&format!("{name}: {value}\r\n"));
         } else {
             out.push_str(line);
         }
@@ -692,4 +698,135 @@ on_both_databases!(
     concurrent_story,
     concurrent_ingest_on_sqlite,
     concurrent_ingest_on_postgres
+);
+
+/// A message with another Message-ID: the same request sent again, not a copy of the message.
+fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
+    replace_header(
+        &String::from_utf8_lossy(raw),
+        "Message-ID",
+        &format!("<{id}>"),
+    )
+    .into_bytes()
+}
+
+/// What a store holds, in comparable form: its requests, its unsent replies and its audit
+/// trail (names and references).
+async fn written(s: &Store) -> (String, Vec<(String, String)>, Vec<String>) {
+    let requests = format!("{:?}", s.list_requests(None).await.unwrap());
+    let replies = s
+        .pending_replies()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, reference, message_id, _)| (reference, message_id))
+        .collect();
+    let audit = s
+        .audit_events(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {:?} {}", e.action, e.reference, e.detail))
+        .collect();
+    (requests, replies, audit)
+}
+
+/// A batch is written as if message by message: copies within the batch, a request sent
+/// again by the same person, and one for the same identity code from another address get
+/// the same outcomes, rows, replies and audit trail in one commit as in one commit each.
+async fn batch_story(db: TestDb) {
+    let (keys_dir, _) = test_keys();
+    let corpus = dev_corpus();
+    let parser = parser();
+    let mut raws: Vec<Vec<u8>> = corpus[..80].iter().map(|(_, raw, _)| raw.clone()).collect();
+    // Incomplete and complete requests that carry an identity code, to be sent again.
+    let with_id = |status: &str| {
+        corpus[..80]
+            .iter()
+            .filter(|(_, _, e)| {
+                let id_valid = !e["invalid"]
+                    .as_array()
+                    .is_some_and(|i| i.iter().any(|i| i["field"] == "personal_id"));
+                e["status"] == status && e["fields"]["personal_id"].is_string() && id_valid
+            })
+            .map(|(_, raw, _)| raw.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+    };
+    let (incomplete, complete) = (with_id("incomplete"), with_id("complete"));
+    assert!(
+        incomplete.len() == 3 && complete.len() == 3,
+        "the corpus has both kinds"
+    );
+    raws.push(raws[3].clone());
+    raws.push(raws[10].clone());
+    for (n, raw) in incomplete.iter().chain(&complete).enumerate() {
+        raws.push(with_message_id(raw, &format!("again-{n}@example.test")));
+        let other = replace_from(
+            &String::from_utf8_lossy(raw),
+            &format!("other{n}@example.test"),
+        );
+        raws.push(with_message_id(
+            other.as_bytes(),
+            &format!("other-{n}@example.test"),
+        ));
+    }
+    raws.push(raws[3].clone());
+
+    let prepare = |store: &Store, raw: &[u8]| {
+        store
+            .prepare(
+                &parser,
+                Incoming {
+                    raw,
+                    position: None,
+                },
+                2026,
+            )
+            .unwrap()
+    };
+    let at_once = open(&db, keys_dir.path()).await;
+    let prepared: Vec<_> = raws.iter().map(|raw| prepare(&at_once, raw)).collect();
+    let batched = at_once.commit(&prepared, NOW).await.unwrap();
+
+    let single_db = db.another();
+    let one_by_one = open(&single_db, keys_dir.path()).await;
+    let mut singly = Vec::new();
+    for raw in &raws {
+        let prepared = prepare(&one_by_one, raw);
+        singly.extend(one_by_one.commit(&[prepared], NOW).await.unwrap());
+    }
+
+    assert_eq!(batched, singly, "the same outcomes");
+    let kinds = |o: &[IngestOutcome]| {
+        let mut kinds = BTreeMap::new();
+        for outcome in o {
+            let kind = match outcome {
+                IngestOutcome::Stored { state, .. } => format!("stored {state}"),
+                IngestOutcome::FollowUp { .. } => "follow-up".to_string(),
+                IngestOutcome::Duplicate { .. } => "duplicate".to_string(),
+            };
+            *kinds.entry(kind).or_insert(0) += 1;
+        }
+        kinds
+    };
+    let kinds = kinds(&batched);
+    assert_eq!(kinds["duplicate"], 3, "{kinds:?}");
+    assert_eq!(kinds["follow-up"], 3, "{kinds:?}");
+    assert!(kinds["stored needs_review"] >= 6, "{kinds:?}");
+
+    let (a, b) = (written(&at_once).await, written(&one_by_one).await);
+    assert_eq!(a.0, b.0, "the same requests");
+    assert_eq!(a.1, b.1, "the same replies");
+    assert_eq!(a.2, b.2, "the same audit trail");
+    assert!(a.2.iter().any(|e| e.contains("clerk=possible_duplicate")));
+    assert!(at_once.verify_audit().await.unwrap().is_ok());
+    at_once.close().await;
+    one_by_one.close().await;
+}
+
+on_both_databases!(
+    batch_story,
+    a_batch_is_written_as_if_message_by_message_on_sqlite,
+    a_batch_is_written_as_if_message_by_message_on_postgres
 );

@@ -102,9 +102,6 @@ pub(super) struct AuditLog {
     pending: Vec<(AuditEvent, [u8; HASH_LEN])>,
 }
 
-/// Rows per INSERT: far below SQLite's limit of 32,766 bound values.
-const EVENTS_PER_INSERT: usize = 500;
-
 impl AuditLog {
     pub(super) async fn begin(tx: &mut AnyConnection) -> Result<AuditLog, StoreError> {
         let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
@@ -147,19 +144,12 @@ impl AuditLog {
         if self.pending.is_empty() {
             return Ok(());
         }
-        for chunk in self.pending.chunks(EVENTS_PER_INSERT) {
-            let mut sql = String::from(
-                "INSERT INTO audit_events (seq, at, actor, action, reference, detail, hash) VALUES ",
+        for chunk in self.pending.chunks(super::ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO audit_events (seq, at, actor, action, reference, detail, hash) \
+                 VALUES {}",
+                super::value_rows(chunk.len(), 7)
             );
-            for i in 0..chunk.len() {
-                let b = i * 7;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                sql.push_str(&super::placeholders(b + 1, 7));
-                sql.push(')');
-            }
             // Only placeholders are formatted into the statement; every value is bound.
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (event, hash) in chunk {

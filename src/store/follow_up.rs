@@ -7,7 +7,8 @@
 use sqlx::{AnyConnection, Row};
 
 use super::audit::{Actor, AuditLog};
-use super::ingest::{insert_message, queue_reply, set_state, IngestOutcome, PreparedMessage};
+use super::ingest::{queue_reply, set_state, IngestOutcome, PreparedMessage};
+use super::new_requests::insert_messages;
 use super::records::{ReplyContent, RequestContent};
 use super::transitions::clock;
 use super::{parse_state, Store, StoreError};
@@ -147,7 +148,7 @@ impl Store {
         target: Target,
         now: i64,
     ) -> Result<IngestOutcome, StoreError> {
-        insert_message(tx, target.id, m, now).await?;
+        insert_messages(tx, &[(target.id, m)], now).await?;
         let sealed = target
             .sealed_request
             .as_deref()

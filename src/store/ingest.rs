@@ -10,17 +10,18 @@
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use super::audit::{Actor, AuditLog};
+use super::audit::AuditLog;
 use super::follow_up::{Answered, ClerkReason};
+use super::new_requests::{insert_replies, plain_messages, NewReply, NewRequest};
 use super::records::{ReplyContent, RequestContent};
 use super::{Store, StoreError};
 use crate::crypto::HashDomain;
-use crate::request::calendar::{year_of, DAY};
+use crate::request::calendar::year_of;
 use crate::request::follow_up::answered_references;
-use crate::request::lifecycle::{Event, RequestState};
+use crate::request::lifecycle::RequestState;
 use crate::request::message::read_message;
 use crate::request::model::{Field, ParsedRequest};
-use crate::request::reference::{Reference, MAX_NUMBER};
+use crate::request::reference::Reference;
 use crate::request::RequestParser;
 
 /// Where a message sits in an IMAP mailbox.
@@ -227,15 +228,33 @@ impl Store {
     ) -> Result<Vec<IngestOutcome>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut log = AuditLog::begin(&mut tx).await?;
+        let plain = plain_messages(&mut tx, batch).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        for message in batch {
+        let mut waiting: Vec<NewRequest<'_>> = Vec::new();
+        for (message, plain) in batch.iter().zip(plain) {
+            if plain {
+                waiting.push((message, None));
+                continue;
+            }
+            // What waits is written first: this message's look-ups must see it.
+            outcomes.extend(
+                self.insert_new_requests(&mut tx, &mut log, &waiting, now)
+                    .await?,
+            );
+            waiting.clear();
             outcomes.push(self.store_one(&mut tx, &mut log, message, now).await?);
         }
+        outcomes.extend(
+            self.insert_new_requests(&mut tx, &mut log, &waiting, now)
+                .await?,
+        );
         log.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
 
+    /// Stores one message that may be a copy, a follow-up or from someone with another
+    /// request: each is looked up before it is written.
     async fn store_one(
         &self,
         tx: &mut AnyConnection,
@@ -264,71 +283,8 @@ impl Store {
                 .await?
                 .map(|id| (id, ClerkReason::PossibleDuplicate)),
         };
-        // A request linked to another goes to a clerk, who decides; it is never answered
-        // automatically nor queued on its own.
-        let initial = if link.is_some() {
-            RequestState::NeedsReview
-        } else {
-            m.state
-        };
-        // A complete request goes straight to the disclosing organisation's queue: the row is
-        // written in its final state, and both steps are in the audit trail.
-        let stored_state = match initial {
-            RequestState::Complete => initial.apply(Event::Queued)?,
-            other => other,
-        };
-        let reference = next_reference(tx, year_of(now)).await?;
-        let reference_text = reference.to_string();
-        let due_at = now + i64::from(self.settings.due_days) * DAY;
-        let paused_at =
-            (initial.waits_for_citizen() && self.settings.pause_while_incomplete).then_some(now);
-        let row = sqlx::query(
-            "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
-             received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \
-             linked_to, organisation, review_reasons) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        )
-        .bind(reference_text.clone())
-        .bind(stored_state.name())
-        .bind(m.personal_id_hash.as_deref())
-        .bind(m.sender_hash.as_deref())
-        .bind(now)
-        .bind(due_at)
-        .bind(paused_at)
-        .bind(m.sealed_request.as_slice())
-        .bind(link.map_or("", |(_, why)| why.name()))
-        .bind(link.map(|(id, _)| id))
-        .bind(m.organisation.as_deref())
-        .bind(reason_names(&m.parsed.review_reasons))
-        .fetch_one(&mut *tx)
-        .await?;
-        let request_id: i64 = row.try_get(0)?;
-        insert_message(tx, request_id, m, now).await?;
-        let actor = Actor::Daemon;
-        let hasher = &self.hasher;
-        let linked = link.map_or(String::new(), |(_, why)| format!("; clerk={}", why.name()));
-        let detail = format!("state={initial}; {}{linked}", m.detail);
-        let at = Some(reference_text.as_str());
-        log.record(hasher, now, &actor, "received", at, &detail);
-        if stored_state != initial {
-            log.record(hasher, now, &actor, Event::Queued.name(), at, "");
-        }
-        let state = stored_state;
-        let reply_queued = match m.sealed_reply.as_ref().filter(|_| link.is_none()) {
-            Some(reply) => {
-                let message_id = reply_message_id(&reference_text, 1);
-                insert_reply(tx, request_id, m.reply_kind, &message_id, reply, now).await?;
-                let detail = format!("kind={}", m.reply_kind);
-                log.record(hasher, now, &actor, "reply_queued", at, &detail);
-                true
-            }
-            None => false,
-        };
-        Ok(IngestOutcome::Stored {
-            reference,
-            state,
-            reply_queued,
-        })
+        let mut outcomes = self.insert_new_requests(tx, log, &[(m, link)], now).await?;
+        Ok(outcomes.pop().expect("one outcome per new request"))
     }
 }
 
@@ -398,45 +354,6 @@ fn audit_detail(parsed: &ParsedRequest) -> String {
     )
 }
 
-/// The next reference of `year`. The counter row is locked until the transaction ends, so
-/// numbers are unique and, within a year, without gaps among committed requests.
-async fn next_reference(tx: &mut AnyConnection, year: i32) -> Result<Reference, StoreError> {
-    let row = sqlx::query(
-        "INSERT INTO reference_counters (year, next) VALUES ($1, 1) \
-         ON CONFLICT (year) DO UPDATE SET next = reference_counters.next + 1 RETURNING next",
-    )
-    .bind(i64::from(year))
-    .fetch_one(&mut *tx)
-    .await?;
-    let number: i64 = row.try_get(0)?;
-    let number = u32::try_from(number)
-        .ok()
-        .filter(|n| *n <= MAX_NUMBER)
-        .ok_or_else(|| StoreError::Corrupt(format!("reference counter of {year} is exhausted")))?;
-    Ok(Reference { year, number })
-}
-
-/// Stores a message's sealed bytes under its request.
-pub(super) async fn insert_message(
-    tx: &mut AnyConnection,
-    request_id: i64,
-    m: &PreparedMessage,
-    now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO messages (request_id, content_key, mailbox_key, received_at, sealed_message) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(request_id)
-    .bind(m.content_key.as_slice())
-    .bind(m.mailbox_key.as_deref())
-    .bind(now)
-    .bind(m.sealed_message.as_slice())
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
 pub(super) async fn set_state(
     tx: &mut AnyConnection,
     request_id: i64,
@@ -459,7 +376,7 @@ pub(super) async fn set_state(
 
 /// Our reply's Message-ID local part: it names the request, so an answer's In-Reply-To leads
 /// back to it; the mail layer adds the domain.
-fn reply_message_id(reference: &str, number: i64) -> String {
+pub(super) fn reply_message_id(reference: &str, number: i64) -> String {
     format!(
         "{}{reference}.{number}",
         crate::request::parse::OUR_MESSAGE_ID_PREFIX
@@ -481,27 +398,11 @@ pub(super) async fn queue_reply(
         .await?;
     let count: i64 = row.try_get(0)?;
     let message_id = reply_message_id(reference, count + 1);
-    insert_reply(tx, request_id, kind, &message_id, sealed, now).await
-}
-
-async fn insert_reply(
-    tx: &mut AnyConnection,
-    request_id: i64,
-    kind: &str,
-    message_id: &str,
-    sealed: &[u8],
-    now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO outbox (request_id, kind, message_id, created_at, sealed_reply) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(request_id)
-    .bind(kind.to_string())
-    .bind(message_id.to_string())
-    .bind(now)
-    .bind(sealed)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+    let reply = NewReply {
+        request_id,
+        kind,
+        message_id,
+        sealed,
+    };
+    insert_replies(tx, &[reply], now).await
 }

@@ -48,6 +48,14 @@ impl TestDb {
         }
     }
 
+    /// Another new, empty database of the same kind.
+    pub fn another(&self) -> TestDb {
+        match self {
+            TestDb::Sqlite { .. } => TestDb::sqlite(),
+            TestDb::Postgres { .. } => TestDb::postgres().expect("the server is still there"),
+        }
+    }
+
     pub fn url(&self) -> String {
         match self {
             TestDb::Sqlite { dir } => {
