@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::daemon::pipeline::{store_messages, Intake};
+use crate::daemon::pipeline::{store_messages, Intake, Preparers};
 use crate::request::RequestParser;
 use crate::store::IngestOutcome;
 
@@ -62,8 +62,10 @@ pub fn run(config: &Config, args: &[String], quiet: bool) -> anyhow::Result<Exit
         config,
         mail_keys: mail_keys.as_ref(),
     };
-    store_messages(&rt, &store, &intake, files, |file, outcome| {
-        tally.record(file, outcome, quiet)
+    Preparers::run(&store, intake, |preparers| {
+        store_messages(&rt, &store, preparers, files, |file, outcome| {
+            tally.record(file, outcome, quiet)
+        })
     })?;
     rt.block_on(store.close());
     if quiet {

@@ -2,11 +2,11 @@
 //! leaves the mailbox only after its batch committed. A message that cannot be stored stays
 //! where it is (and is passed over until the next connection), so it holds up nothing else.
 
-use std::borrow::Cow;
+use std::sync::Arc;
 
-use super::pipeline::{self, Pending};
+use super::pipeline::{self, Input, Pending, Source};
 use super::{DaemonError, Services};
-use crate::mail::imap::{Fetched, ImapInbox, Waiting};
+use crate::mail::imap::{ImapInbox, Waiting};
 use crate::mail::maildir::Maildir;
 use crate::store::MailboxPosition;
 
@@ -84,7 +84,9 @@ pub fn take_in(
                             uid_validity,
                             uid: fetched.uid,
                         },
-                        fetched,
+                        uid: fetched.uid,
+                        raw: Arc::new(fetched.raw),
+                        headers_only: fetched.headers_only,
                     })
                     .collect();
                 let fetched = started.elapsed();
@@ -92,9 +94,9 @@ pub fn take_in(
                 let mut failed_uids = Vec::new();
                 services.store_outcomes(&messages, &mut done, |m, ok| {
                     if ok {
-                        stored_uids.push(m.fetched.uid);
+                        stored_uids.push(m.uid);
                     } else {
-                        failed_uids.push(m.fetched.uid);
+                        failed_uids.push(m.uid);
                     }
                 })?;
                 for uid in failed_uids {
@@ -148,21 +150,19 @@ fn fetch_steps(waiting: &[Waiting], max_bytes: usize) -> Vec<&[Waiting]> {
 }
 
 struct FetchedMessage {
-    fetched: Fetched,
+    uid: u32,
+    raw: Arc<Vec<u8>>,
+    headers_only: bool,
     position: MailboxPosition,
 }
 
 impl Pending for FetchedMessage {
-    fn read(&self, _max_bytes: usize) -> Result<Cow<'_, [u8]>, String> {
-        Ok(Cow::Borrowed(&self.fetched.raw))
-    }
-
-    fn position(&self) -> Option<&MailboxPosition> {
-        Some(&self.position)
-    }
-
-    fn headers_only(&self) -> bool {
-        self.fetched.headers_only
+    fn input(&self) -> Input {
+        Input {
+            source: Source::Bytes(self.raw.clone()),
+            position: Some(self.position.clone()),
+            headers_only: self.headers_only,
+        }
     }
 }
 
@@ -208,11 +208,7 @@ impl Services<'_> {
         pipeline::store_messages(
             self.rt,
             self.store,
-            &pipeline::Intake {
-                parser: self.parser,
-                config: self.config,
-                mail_keys: self.mail_keys,
-            },
+            self.preparers,
             messages,
             |m, outcome| {
                 if let Some(bar) = &self.progress {

@@ -50,6 +50,8 @@ pub struct Services<'a> {
     pub rt: &'a tokio::runtime::Runtime,
     pub store: &'a Store,
     pub parser: &'a RequestParser,
+    /// The threads that parse and seal incoming mail.
+    pub preparers: &'a pipeline::Preparers,
     pub config: &'a Config,
     pub mail_keys: Option<&'a crate::crypto::pgp_mime::MailKeys>,
     pub outbox: &'a Outbox,
@@ -178,34 +180,42 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
             let _ = stop_tx.send(true);
         });
     }
-    let mut services = Services {
-        rt: &rt,
-        store: &store,
+    let intake = pipeline::Intake {
         parser: &parser,
         config,
         mail_keys: mail_keys.as_ref(),
-        outbox: &outbox,
-        sender: &sender,
-        stop,
-        notifier: &notifier,
-        reload: &reload,
-        deliveries: &deliveries,
-        health: &health,
-        progress: (once && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
-            indicatif::ProgressBar::new(0).with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{wide_bar} {pos}/{len} messages stored, {per_sec}, {eta} left",
+    };
+    let result = pipeline::Preparers::run(&store, intake, |preparers| {
+        let mut services = Services {
+            rt: &rt,
+            store: &store,
+            parser: &parser,
+            preparers,
+            config,
+            mail_keys: mail_keys.as_ref(),
+            outbox: &outbox,
+            sender: &sender,
+            stop,
+            notifier: &notifier,
+            reload: &reload,
+            deliveries: &deliveries,
+            health: &health,
+            progress: (once && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+                indicatif::ProgressBar::new(0).with_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{wide_bar} {pos}/{len} messages stored, {per_sec}, {eta} left",
+                    )
+                    .expect("static template"),
                 )
-                .expect("static template"),
-            )
-        }),
-    };
-    tracing::info!(once, "datareq running");
-    let result = if once {
-        run_once(&services, &mut inbox)
-    } else {
-        run_until_stopped(&mut services, &mut inbox)
-    };
+            }),
+        };
+        tracing::info!(once, "datareq running");
+        if once {
+            run_once(&services, &mut inbox)
+        } else {
+            run_until_stopped(&mut services, &mut inbox)
+        }
+    });
     rt.block_on(store.close());
     result
 }

@@ -1,10 +1,11 @@
 //! The intake pipeline shared by `datareq ingest` and the daemon: files are read, parsed and
-//! sealed on every core, then committed in batches, each batch one transaction; while one batch
-//! commits, the next is prepared. A file's outcome is reported only after its batch committed,
+//! sealed on every core (by threads kept for the process), then committed in batches, each
+//! batch one transaction; while one batch commits, the next is prepared. A file's outcome is reported only after its batch committed,
 //! so nothing is acknowledged (moved, answered) that is not stored.
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
 
 use crate::config::Config;
 use crate::crypto::pgp_mime::{open_message, MailKeys, Opened};
@@ -12,26 +13,47 @@ use crate::request::RequestParser;
 use crate::store::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage, Store};
 
 /// A message waiting to be stored: a file (a Maildir entry, a file given to `ingest`) or a
-/// message fetched from IMAP.
+/// message fetched from IMAP. What the preparing threads get of it is its [`Input`].
 pub trait Pending: Sync {
-    /// Its bytes, at most `max_bytes + 1` of them (more tells the parser it is too large).
-    fn read(&self, max_bytes: usize) -> Result<Cow<'_, [u8]>, String>;
+    fn input(&self) -> Input;
+}
+
+/// A message as a preparing thread receives it: owned, so the threads can outlive any one
+/// batch.
+pub struct Input {
+    pub source: Source,
     /// Where it sits in an IMAP mailbox.
-    fn position(&self) -> Option<&MailboxPosition> {
-        None
-    }
+    pub position: Option<MailboxPosition>,
     /// Only the header block is here: the whole message was over the size limit.
-    fn headers_only(&self) -> bool {
-        false
+    pub headers_only: bool,
+}
+
+/// Where a message's bytes are.
+pub enum Source {
+    File(String),
+    Bytes(Arc<Vec<u8>>),
+}
+
+impl Input {
+    /// Its bytes, at most `max_bytes + 1` of them (more tells the parser it is too large).
+    fn read(&self, max_bytes: usize) -> Result<Cow<'_, [u8]>, String> {
+        match &self.source {
+            Source::File(path) => crate::cli::parse::read_limited(Path::new(path), max_bytes)
+                .map(Cow::Owned)
+                .map_err(|e| format!("cannot read: {}", crate::cli::parse::io_reason(&e))),
+            Source::Bytes(raw) => Ok(Cow::Borrowed(raw.as_slice())),
+        }
     }
 }
 
 /// A file path.
 impl Pending for String {
-    fn read(&self, max_bytes: usize) -> Result<Cow<'_, [u8]>, String> {
-        crate::cli::parse::read_limited(Path::new(self), max_bytes)
-            .map(Cow::Owned)
-            .map_err(|e| format!("cannot read: {}", crate::cli::parse::io_reason(&e)))
+    fn input(&self) -> Input {
+        Input {
+            source: Source::File(self.clone()),
+            position: None,
+            headers_only: false,
+        }
     }
 }
 
@@ -48,117 +70,170 @@ pub struct Intake<'a> {
     pub mail_keys: Option<&'a MailKeys>,
 }
 
+/// The threads that parse and seal, one per core, started once and kept while the daemon (or
+/// `ingest`) runs. Kept threads keep their caches (the regular expressions' lazy DFAs, malloc's
+/// arenas) warm and few; an idle one blocks on its queue and costs nothing.
+pub struct Preparers {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+struct Job {
+    index: usize,
+    input: Input,
+    year: i32,
+    done: mpsc::Sender<(usize, Result<PreparedMessage, String>)>,
+}
+
+/// A batch handed to the preparers; [`Preparers::collect`] waits for it.
+struct Submitted {
+    count: usize,
+    done: mpsc::Receiver<(usize, Result<PreparedMessage, String>)>,
+}
+
+impl Preparers {
+    /// Runs `work` with preparing threads for `intake`, started first and stopped when
+    /// `work` returns.
+    pub fn run<T>(store: &Store, intake: Intake<'_>, work: impl FnOnce(&Preparers) -> T) -> T {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Mutex::new(queue);
+        std::thread::scope(|scope| {
+            for n in 0..threads {
+                let queue = &queue;
+                std::thread::Builder::new()
+                    .name(format!("datareq-prepare-{n}"))
+                    .spawn_scoped(scope, move || prepare_jobs(store, intake, queue))
+                    .expect("a preparing thread starts");
+            }
+            let preparers = Preparers {
+                jobs: Mutex::new(Some(jobs)),
+            };
+            let result = work(&preparers);
+            // Closing the queue ends the threads; the scope waits for them.
+            preparers.stop();
+            result
+        })
+    }
+
+    fn stop(&self) {
+        self.jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+    }
+
+    fn submit<P: Pending>(&self, files: &[P], year: i32) -> Submitted {
+        let (done, results) = mpsc::channel();
+        let jobs = self
+            .jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (index, file) in files.iter().enumerate() {
+            let job = Job {
+                index,
+                input: file.input(),
+                year,
+                done: done.clone(),
+            };
+            // Without threads (stopped), the job's result never comes and collect says so.
+            if let Some(jobs) = jobs.as_ref() {
+                let _ = jobs.send(job);
+            }
+        }
+        Submitted {
+            count: files.len(),
+            done: results,
+        }
+    }
+
+    /// The batch's results in its order. A message whose thread died on it is an error by
+    /// reason.
+    fn collect(submitted: Submitted) -> Vec<Result<PreparedMessage, String>> {
+        let mut results: Vec<Option<Result<PreparedMessage, String>>> =
+            (0..submitted.count).map(|_| None).collect();
+        for (index, result) in submitted.done.iter() {
+            results[index] = Some(result);
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err("internal error; not stored".to_string())))
+            .collect()
+    }
+}
+
+/// A preparing thread: takes jobs until the queue closes.
+fn prepare_jobs(store: &Store, intake: Intake<'_>, queue: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        let job = queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv();
+        let Ok(job) = job else { return };
+        // prepare_one catches the parser's panics; one elsewhere (sealing) costs this
+        // message, reported by reason, and neither the thread nor the run.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            prepare_one(store, &intake, &job.input, job.year)
+        }))
+        .unwrap_or_else(|_| Err("internal error; not stored".to_string()));
+        let _ = job.done.send((job.index, result));
+    }
+}
+
 /// Stores `files`, calling `each` with every message's outcome (or why it was not stored) in
-/// order, after its batch committed. A database error ends the run: what committed stays.
+/// order, after its batch committed. While one batch commits, the next is prepared. A
+/// database error ends the run: what committed stays.
 pub fn store_messages<P: Pending>(
     rt: &tokio::runtime::Runtime,
     store: &Store,
-    intake: &Intake<'_>,
+    preparers: &Preparers,
     files: &[P],
     mut each: impl FnMut(&P, Result<IngestOutcome, String>),
 ) -> Result<(), crate::store::StoreError> {
     let year = crate::cli::current_year();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|scope| -> Result<(), crate::store::StoreError> {
-        let mut chunks = files.chunks(BATCH);
+    let mut chunks = files.chunks(BATCH);
+    let mut next = chunks.next().map(|c| (c, preparers.submit(c, year)));
+    while let Some((chunk, submitted)) = next.take() {
         let preparing = std::time::Instant::now();
-        let mut prepared = chunks
-            .next()
-            .map(|c| (c, prepare_all(store, intake, c, year, threads)));
+        let results = Preparers::collect(submitted);
         tracing::debug!(
-            prepare_ms = preparing.elapsed().as_millis() as u64,
-            "first batch prepared"
+            wait_ms = preparing.elapsed().as_millis() as u64,
+            "batch prepared"
         );
-        while let Some((chunk, results)) = prepared.take() {
-            let next = chunks.next().map(|c| {
-                (
-                    c,
-                    scope.spawn(move || prepare_all(store, intake, c, year, threads)),
-                )
-            });
-            let mut ok_files = Vec::with_capacity(chunk.len());
-            let mut batch = Vec::with_capacity(chunk.len());
-            for (file, result) in chunk.iter().zip(results) {
-                match result {
-                    Ok(p) => {
-                        ok_files.push(file);
-                        batch.push(p);
-                    }
-                    Err(reason) => each(file, Err(reason)),
+        next = chunks.next().map(|c| (c, preparers.submit(c, year)));
+        let mut ok_files = Vec::with_capacity(chunk.len());
+        let mut batch = Vec::with_capacity(chunk.len());
+        for (file, result) in chunk.iter().zip(results) {
+            match result {
+                Ok(p) => {
+                    ok_files.push(file);
+                    batch.push(p);
                 }
+                Err(reason) => each(file, Err(reason)),
             }
-            let committing = std::time::Instant::now();
-            let outcomes = rt.block_on(store.commit(&batch, crate::cli::now()))?;
-            tracing::debug!(
-                messages = batch.len(),
-                commit_ms = committing.elapsed().as_millis() as u64,
-                "batch committed"
-            );
-            for (file, outcome) in ok_files.into_iter().zip(outcomes) {
-                each(file, Ok(outcome));
-            }
-            prepared = match next {
-                // prepare_all catches its threads' panics; one here is a bug worth a crash.
-                Some((c, handle)) => Some((c, handle.join().expect("preparing a batch panicked"))),
-                None => None,
-            };
         }
-        Ok(())
-    })
-}
-
-/// Reads, parses and seals `files` on `threads` threads, in order. A file that cannot be read
-/// or sealed is an error by reason (never by content).
-fn prepare_all<P: Pending>(
-    store: &Store,
-    intake: &Intake<'_>,
-    files: &[P],
-    year: i32,
-    threads: usize,
-) -> Vec<Result<PreparedMessage, String>> {
-    let per_thread = files.len().div_ceil(threads.max(1)).max(1);
-    if threads <= 1 {
-        // No thread to start: this one does the work.
-        return files
-            .iter()
-            .map(|file| prepare_one(store, intake, file, year))
-            .collect();
+        let committing = std::time::Instant::now();
+        let outcomes = rt.block_on(store.commit(&batch, crate::cli::now()))?;
+        tracing::debug!(
+            messages = batch.len(),
+            commit_ms = committing.elapsed().as_millis() as u64,
+            "batch committed"
+        );
+        for (file, outcome) in ok_files.into_iter().zip(outcomes) {
+            each(file, Ok(outcome));
+        }
     }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(per_thread)
-            .map(|part| {
-                let handle = scope.spawn(move || {
-                    part.iter()
-                        .map(|file| prepare_one(store, intake, file, year))
-                        .collect::<Vec<_>>()
-                });
-                (part.len(), handle)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(n, h)| match h.join() {
-                Ok(results) => results,
-                // prepare_one catches the parser's panics; one here would be in sealing, and
-                // costs this thread's files (reported), not the run.
-                Err(_) => (0..n)
-                    .map(|_| Err("internal error; not stored".to_string()))
-                    .collect(),
-            })
-            .collect()
-    })
+    Ok(())
 }
 
-fn prepare_one<P: Pending>(
+fn prepare_one(
     store: &Store,
     intake: &Intake<'_>,
-    message: &P,
+    message: &Input,
     year: i32,
 ) -> Result<PreparedMessage, String> {
     let max = intake.config.limits.max_message_bytes;
     let raw = message.read(max)?;
-    let (raw, pgp) = if message.headers_only() || !mentions_pgp(&raw) {
+    let (raw, pgp) = if message.headers_only || !mentions_pgp(&raw) {
         (raw, None)
     } else {
         match open_message(&raw, intake.mail_keys, max) {
@@ -172,9 +247,9 @@ fn prepare_one<P: Pending>(
     };
     let incoming = Incoming {
         raw: &raw,
-        position: message.position(),
+        position: message.position.as_ref(),
     };
-    let max = if message.headers_only() { 0 } else { max };
+    let max = if message.headers_only { 0 } else { max };
     let mut prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         store.prepare_within(intake.parser, incoming, year, max)
     }))
