@@ -2,10 +2,13 @@
 # End to end through real servers, once on SQLite and once on PostgreSQL: COUNT generated
 # dev-family requests (default 40,000, seed 1, Maildir format) placed in a throwaway Dovecot's
 # inbox, then `datareq run --once` reads them over IMAP (STARTTLS), stores them, moves them to
-# Processed and sends every automatic reply over SMTP (STARTTLS) to the aiosmtpd receiver.
+# Processed and sends every automatic reply over SMTP to a receiver on loopback: Postfix's
+# smtp-sink when installed (SMTP_RECEIVER=aiosmtpd picks the tests' Python receiver, with
+# STARTTLS, which itself bounds a run at about 1,300 replies/s; see bench/mail_servers.sh).
 # Before each run, Python's imaplib downloads the same mailbox (`UID FETCH 1:* BODY.PEEK[]`):
 # the floor any IMAP client starts from. Prints, per store: datareq's wall time, messages per
-# second, the ratio to the plain download, replies received and peak RSS.
+# second, the ratio to the plain download, replies received, peak RSS, CPU, and the
+# receiver's CPU.
 #
 # E2E_STORES=sqlite (or postgres) runs one store only. For finding where the time goes:
 # E2E_OUTBOX=file:outbox writes replies to a folder instead of SMTP, E2E_ISOLATION=in_process
@@ -21,7 +24,8 @@
 # directories) for the corpus's personal data: the leak check, not a speed figure.
 #
 # Usage: bench/e2e.sh [COUNT]
-# Needs ../shared (the generator), dovecot-imapd, python3 with aiosmtpd, openssl,
+# Needs ../shared (the generator), dovecot-imapd, postfix (for smtp-sink) or python3 with
+# aiosmtpd, openssl,
 # /usr/bin/time, and PostgreSQL at 127.0.0.1:5432 (trust auth) or DATAREQ_BENCH_POSTGRES (a
 # server URL ending in /DATABASE).
 set -euo pipefail
@@ -30,6 +34,9 @@ count="${1:-40000}"
 trace="${E2E_TRACE:-0}"
 profile="${E2E_PROFILE:-0}"
 source bench/common.sh
+if [[ -z "${SMTP_RECEIVER:-}" && -x /usr/sbin/smtp-sink ]]; then
+    export SMTP_RECEIVER=smtp-sink
+fi
 corpus 1 "$count" maildir
 maildir="$corpus"
 source bench/mail_servers.sh
@@ -88,8 +95,9 @@ run() {
     fill "$user"
     read -r floor downloaded < <(download "$user")
     mkdir "$work" "$tmp/tmp-$name"
-    local before start end status=0
-    before=$(find "$tmp/sink" -name '*.eml' | wc -l)
+    local before start end status=0 sink_cpu
+    before=$(find "$tmp/sink" -type f | wc -l)
+    sink_cpu=$(ps -o cputimes= -p "$sink_pid")
     local log=/dev/null
     if [[ "$trace" == 1 ]]; then log="$keep/$name.log"; fi
     start=$(date +%s.%N)
@@ -100,21 +108,23 @@ run() {
         ${E2E_WRAP:-} $([[ "$profile" == 1 ]] && echo perf record -q -F 997 ${E2E_PERF_ARGS:-} -o "$keep/$name.perf" --) \
         "$bin" --config "$config" run --once >"$work/out" 2>"$work/err") || status=$?
     end=$(date +%s.%N)
+    sink_cpu=$(( $(ps -o cputimes= -p "$sink_pid") - sink_cpu ))
     if [[ "$trace" == 1 ]]; then cp "$work/err" "$log"; fi
     cp "$work/err" "$keep/$name.err"
     local replies
-    replies=$(( $(find "$tmp/sink" -name '*.eml' | wc -l) - before ))
+    replies=$(( $(find "$tmp/sink" -type f | wc -l) - before ))
     python3 - "$name" "$count" "$start" "$end" "$(cat "$work/rss")" "$replies" "$floor" \
-        "$downloaded" "$status" "$(grep -a '^stored' "$work/err" | tail -1)" <<'PY'
+        "$downloaded" "$status" "$(grep -a '^stored' "$work/err" | tail -1)" "$sink_cpu" <<'PY'
 import sys
-name, count, start, end, usage, replies, floor, downloaded, status, summary = sys.argv[1:]
+name, count, start, end, usage, replies, floor, downloaded, status, summary, sink_cpu = sys.argv[1:]
 rss, _, user, system = usage.split()
 cpu = (float(user) + float(system))
 secs = float(end) - float(start)
 print(f"{name:<9} {int(count)} messages in {secs:6.1f} s = {int(count)/secs:6.0f} messages/s; "
       f"{secs/float(floor):5.1f} x the plain download ({downloaded} in {float(floor):.2f} s); "
       f"replies received {replies}; peak RSS {int(rss)/1024:.1f} MB; "
-      f"CPU {cpu:.1f} s ({float(user):.1f} user, {float(system):.1f} system); exit {status} ({summary})")
+      f"CPU {cpu:.1f} s ({float(user):.1f} user, {float(system):.1f} system); "
+      f"the SMTP receiver's CPU {sink_cpu} s; exit {status} ({summary})")
 PY
     if [[ "$profile" == 1 ]]; then
         perf report -i "$keep/$name.perf" --no-children --sort comm,dso,symbol 2>/dev/null \
@@ -128,7 +138,7 @@ PY
     fi
 }
 
-echo "end to end: $count messages, $(nproc) cores, $(date -u +%F)"
+echo "end to end: $count messages, $(nproc) cores, $(date -u +%F), SMTP receiver ${SMTP_RECEIVER:-aiosmtpd}"
 stores="${E2E_STORES:-sqlite postgres}"
 if [[ "$stores" == *sqlite* ]]; then run sqlite kela ""; fi
 # The leak check reads both log formats: human on SQLite, JSON (what a log collector keeps)

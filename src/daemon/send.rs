@@ -184,8 +184,13 @@ async fn send_claimed(
     ))
 }
 
-/// Records accepted replies as sent, all that are waiting in one transaction, and lets each
-/// lane go on only after its reply's record committed.
+/// How long the recorder waits, after a reply was accepted, for the other lanes' replies to
+/// share its commit. Each lane waits for its own record before it takes another reply, so
+/// without the wait most commits would hold one reply.
+const GATHER: Duration = Duration::from_millis(3);
+
+/// Records accepted replies as sent, as many at once as the lanes deliver within [`GATHER`],
+/// in one transaction, and lets each lane go on only after its reply's record committed.
 async fn record_sent(
     store: &Store,
     mut to_record: mpsc::Receiver<Accepted<'_>>,
@@ -196,6 +201,14 @@ async fn record_sent(
         .await
         > 0
     {
+        // Lanes still sending hold a handle each; none has more than one reply waiting.
+        let deadline = tokio::time::Instant::now() + GATHER;
+        while batch.len() < to_record.sender_strong_count() {
+            match tokio::time::timeout_at(deadline, to_record.recv()).await {
+                Ok(Some(accepted)) => batch.push(accepted),
+                Ok(None) | Err(_) => break,
+            }
+        }
         let replies: Vec<&ClaimedReply> = batch.iter().map(|(reply, _)| *reply).collect();
         store.mark_all_sent(&replies, crate::cli::now()).await?;
         for (reply, done) in batch.drain(..) {

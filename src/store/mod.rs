@@ -208,10 +208,21 @@ pub struct Store {
 /// connection whose transaction state is in doubt.
 pub(crate) struct WriteTx {
     conn: sqlx::pool::PoolConnection<sqlx::Any>,
-    /// Run on the connection after the commit, to undo a setting made for this transaction.
-    restore: Option<&'static str>,
+    /// What COMMIT is sent as: with a statement after it that undoes a setting made for this
+    /// transaction, when one was made.
+    commit: &'static str,
     committed: bool,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// How durable a transaction's commit must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// On disk when COMMIT returns.
+    Flushed,
+    /// Safe from a crash of this process at once, from a power cut with the next flushed
+    /// commit: for records that a loss would only repeat (a reply sent twice), never lose.
+    Relaxed,
 }
 
 impl WriteTx {
@@ -219,33 +230,37 @@ impl WriteTx {
         mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
         backend: Backend,
         turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-        restore: Option<&'static str>,
+        durability: Durability,
     ) -> Result<WriteTx, sqlx::Error> {
         // SQLite takes the write lock at once, so two writers queue on the busy timeout
-        // instead of failing half-way when one upgrades.
-        let begin = match backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
+        // instead of failing half-way when one upgrades. A relaxed transaction's setting
+        // travels with BEGIN and COMMIT, sparing round trips; no value is ever formatted in.
+        let (begin, commit) = match (backend, durability) {
+            (Backend::Sqlite, Durability::Flushed) => ("BEGIN IMMEDIATE", "COMMIT"),
+            (Backend::Sqlite, Durability::Relaxed) => (
+                "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE",
+                "COMMIT; PRAGMA synchronous = FULL",
+            ),
+            (Backend::Postgres, Durability::Flushed) => ("BEGIN", "COMMIT"),
+            (Backend::Postgres, Durability::Relaxed) => {
+                ("BEGIN; SET LOCAL synchronous_commit = off", "COMMIT")
+            }
         };
-        let begun = sqlx::query(begin).execute(&mut *conn).await;
+        let begun = sqlx::raw_sql(begin).execute(&mut *conn).await;
         let tx = WriteTx {
             conn,
-            restore,
+            commit,
             committed: false,
             _turn: turn,
         };
-        // A failed BEGIN drops `tx`, which closes the connection: its state is in doubt too.
+        // A failed BEGIN drops `tx`, which closes the connection: its state is in doubt too
+        // (and a relaxed setting must never go back to the pool).
         begun?;
         Ok(tx)
     }
 
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("COMMIT").execute(&mut *self.conn).await?;
-        if let Some(restore) = self.restore {
-            sqlx::query(sqlx::AssertSqlSafe(restore))
-                .execute(&mut *self.conn)
-                .await?;
-        }
+        sqlx::raw_sql(self.commit).execute(&mut *self.conn).await?;
         self.committed = true;
         Ok(())
     }
@@ -333,7 +348,7 @@ impl Store {
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let turn = self.write_turn().await;
         let conn = self.pool.acquire().await?;
-        Ok(WriteTx::begin(conn, self.backend, turn, None).await?)
+        Ok(WriteTx::begin(conn, self.backend, turn, Durability::Flushed).await?)
     }
 
     /// This process's turn to write, on SQLite (PostgreSQL's writers need none).

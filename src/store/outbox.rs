@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::audit::{append, lock_chain, Actor, AuditLog};
 use super::records::ReplyContent;
-use super::{Backend, Store, StoreError, WriteTx};
+use super::{Backend, Durability, Store, StoreError, WriteTx};
 
 /// A reply claimed for sending.
 #[derive(Debug)]
@@ -133,24 +133,8 @@ impl Store {
             return Ok(());
         }
         let turn = self.write_turn().await;
-        let mut conn = self.pool.acquire().await?;
-        let restore = match self.backend {
-            Backend::Sqlite => {
-                sqlx::query("PRAGMA synchronous = NORMAL")
-                    .execute(&mut *conn)
-                    .await?;
-                // Never hand a relaxed connection back to the pool: a failure to restore it
-                // closes it (see WriteTx).
-                Some("PRAGMA synchronous = FULL")
-            }
-            Backend::Postgres => None,
-        };
-        let mut tx = WriteTx::begin(conn, self.backend, turn, restore).await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SET LOCAL synchronous_commit = off")
-                .execute(&mut *tx)
-                .await?;
-        }
+        let conn = self.pool.acquire().await?;
+        let mut tx = WriteTx::begin(conn, self.backend, turn, Durability::Relaxed).await?;
         let mut log = AuditLog::begin(&mut tx).await?;
         let placeholders = super::placeholders(2, replies.len());
         // Only placeholders are formatted into the statement; every value is bound.
