@@ -953,12 +953,13 @@ fn sigkill_at_twenty_moments_loses_nothing_and_repeats_at_most_a_bounded_few_rep
     let mut kills = 0;
     while kills < KILLS && dovecot.count("INBOX") > 0 {
         let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
-        std::thread::sleep(Duration::from_millis(moments.next_millis(150, 1500)));
+        std::thread::sleep(Duration::from_millis(moments.next_millis(300, 800)));
         drop(daemon); // SIGKILL, then reaped
         kills += 1;
         // Nothing left the inbox before its request was committed.
         let processed = dovecot.count("Processed");
         let stored = requests(work.path()).len();
+        eprintln!("kill {kills}: {stored} stored, {processed} moved");
         assert!(
             processed <= stored,
             "kill {kills}: {processed} messages moved, only {stored} requests stored"
@@ -968,7 +969,7 @@ fn sigkill_at_twenty_moments_loses_nothing_and_repeats_at_most_a_bounded_few_rep
         "SIGKILL: {kills} kills, {} of {MESSAGES} messages left after them",
         dovecot.count("INBOX")
     );
-    assert!(kills >= KILLS / 2, "most kills fell inside the run");
+    assert!(kills >= KILLS * 3 / 4, "most kills fell inside the run");
     let out = run_once(work.path(), &dovecot, &sink, &dovecot.imap_url());
     assert_eq!(dovecot.count("INBOX"), 0, "{}", stderr(&out));
     assert_eq!(dovecot.count("Processed"), MESSAGES);

@@ -322,6 +322,17 @@ async fn mailbox_story(db: TestDb) {
     let other = ingest_at(&store, &parser, &corpus[6].1, &other_epoch).await;
     assert!(matches!(other, IngestOutcome::Stored { .. }));
     assert_eq!(store.list_requests(None).await.unwrap().len(), 2);
+    // What a restarted daemon moves out of the inbox without fetching it: only what was
+    // stored under that very position (the copy under UID 43 was not stored again).
+    let stored = |validity: u32| store.stored_uids("INBOX", validity, &[41, 42, 43]);
+    assert_eq!(stored(7).await.unwrap(), [42].into());
+    assert_eq!(stored(8).await.unwrap(), [43].into());
+    assert!(stored(9).await.unwrap().is_empty());
+    assert!(store
+        .stored_uids("Archive", 7, &[42])
+        .await
+        .unwrap()
+        .is_empty());
     store.close().await;
 }
 

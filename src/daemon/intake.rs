@@ -59,69 +59,175 @@ pub fn take_in(
                 }
             }
         }
-        Inbox::Imap(imap) => {
-            let max = services.config.limits.max_message_bytes;
-            let waiting = services
-                .rt
-                .block_on(imap.waiting())
-                .map_err(DaemonError::Mailbox)?;
-            services.expect_messages(waiting.len());
-            for step in fetch_steps(&waiting, max) {
-                let started = std::time::Instant::now();
-                let fetch = services
-                    .rt
-                    .block_on(imap.fetch(step, max))
-                    .map_err(DaemonError::Mailbox)?;
-                services.not_stored(&mut done, fetch.undeliverable.len());
-                let mailbox = imap.folder().to_string();
-                let uid_validity = imap.uid_validity().unwrap_or(0);
-                let messages: Vec<FetchedMessage> = fetch
-                    .messages
-                    .into_iter()
-                    .map(|fetched| FetchedMessage {
-                        position: MailboxPosition {
-                            mailbox: mailbox.clone(),
-                            uid_validity,
-                            uid: fetched.uid,
-                        },
-                        uid: fetched.uid,
-                        raw: Arc::new(fetched.raw),
-                        headers_only: fetched.headers_only,
-                    })
-                    .collect();
-                let fetched = started.elapsed();
-                let mut stored_uids = Vec::with_capacity(messages.len());
-                let mut failed_uids = Vec::new();
-                services.store_outcomes(&messages, &mut done, |m, ok| {
-                    if ok {
-                        stored_uids.push(m.uid);
-                    } else {
-                        failed_uids.push(m.uid);
-                    }
-                })?;
-                for uid in failed_uids {
-                    imap.skip(uid);
-                }
-                let stored = started.elapsed();
-                services
-                    .rt
-                    .block_on(imap.processed(&stored_uids))
-                    .map_err(DaemonError::Mailbox)?;
-                tracing::debug!(
-                    messages = stored_uids.len(),
-                    fetch_ms = fetched.as_millis() as u64,
-                    store_ms = (stored - fetched).as_millis() as u64,
-                    move_ms = (started.elapsed() - stored).as_millis() as u64,
-                    "intake step"
-                );
-                between()?;
-                if services.stopping() {
-                    break;
-                }
-            }
-        }
+        Inbox::Imap(imap) => take_in_imap(services, imap, &mut done, between)?,
     }
     Ok(done)
+}
+
+/// The IMAP intake, overlapped: while one step's messages are stored (parsed on the
+/// preparing threads, committed on another thread), this thread moves the step before it out
+/// of the inbox and fetches the next, so the connection's round trips cost no time of their
+/// own. A message still leaves the inbox only after its batch committed.
+fn take_in_imap(
+    services: &Services<'_>,
+    imap: &mut ImapInbox,
+    done: &mut Intake,
+    mut between: impl FnMut() -> Result<(), DaemonError>,
+) -> Result<(), DaemonError> {
+    let max = services.config.limits.max_message_bytes;
+    let waiting = services
+        .rt
+        .block_on(imap.waiting())
+        .map_err(DaemonError::Mailbox)?;
+    services.expect_messages(waiting.len());
+    let waiting = move_stored_before(services, imap, waiting, done)?;
+    let mut steps = fetch_steps(&waiting, max).into_iter();
+    let mut fetched = match steps.next() {
+        Some(step) => {
+            let (messages, not_fetched) = fetch_step(services, imap, step, max)?;
+            services.not_stored(done, not_fetched);
+            Some(messages)
+        }
+        None => None,
+    };
+    let mut to_move: Vec<u32> = Vec::new();
+    while let Some(messages) = fetched.take() {
+        let started = std::time::Instant::now();
+        let next = if services.stopping() {
+            None
+        } else {
+            steps.next()
+        };
+        let (stored, alongside) = std::thread::scope(|scope| {
+            let storing = scope.spawn(|| {
+                let mut step = StoredStep::default();
+                services
+                    .store_outcomes(&messages, &mut step.counts, |m, ok| {
+                        if ok {
+                            step.stored.push(m.uid);
+                        } else {
+                            step.failed.push(m.uid);
+                        }
+                    })
+                    .map(|()| step)
+            });
+            let alongside = (|| -> Result<_, DaemonError> {
+                let moving = std::time::Instant::now();
+                services
+                    .rt
+                    .block_on(imap.processed(&to_move))
+                    .map_err(DaemonError::Mailbox)?;
+                let moved = moving.elapsed();
+                let next = match next {
+                    Some(step) => Some(fetch_step(services, imap, step, max)?),
+                    None => None,
+                };
+                Ok((moved, next))
+            })();
+            // The storing thread catches what it can; a panic there is a bug worth a crash.
+            (storing.join().expect("storing a step panicked"), alongside)
+        });
+        let stored = stored?;
+        done.stored += stored.counts.stored;
+        done.not_stored += stored.counts.not_stored;
+        for uid in &stored.failed {
+            imap.skip(*uid);
+        }
+        // The stored step's replies are in the outbox: the sender need not wait for the move.
+        between()?;
+        let (move_time, next) = alongside?;
+        tracing::debug!(
+            messages = stored.stored.len(),
+            store_ms = started.elapsed().as_millis() as u64,
+            move_ms = move_time.as_millis() as u64,
+            "intake step"
+        );
+        to_move = stored.stored;
+        if let Some((messages, not_fetched)) = next {
+            services.not_stored(done, not_fetched);
+            fetched = Some(messages);
+        }
+    }
+    services
+        .rt
+        .block_on(imap.processed(&to_move))
+        .map_err(DaemonError::Mailbox)
+}
+
+/// Moves out of the inbox, without fetching them, the messages stored before (a daemon
+/// stopped between a commit and the move left them); returns the others.
+fn move_stored_before(
+    services: &Services<'_>,
+    imap: &mut ImapInbox,
+    waiting: Vec<Waiting>,
+    done: &mut Intake,
+) -> Result<Vec<Waiting>, DaemonError> {
+    let uids: Vec<u32> = waiting.iter().map(|w| w.uid).collect();
+    let uid_validity = imap.uid_validity().unwrap_or(0);
+    let stored = services.rt.block_on(services.store.stored_uids(
+        imap.folder(),
+        uid_validity,
+        &uids,
+    ))?;
+    if stored.is_empty() {
+        return Ok(waiting);
+    }
+    let mut known: Vec<u32> = stored.iter().copied().collect();
+    known.sort_unstable();
+    tracing::info!(
+        messages = known.len(),
+        "messages stored before are moved out of the inbox"
+    );
+    services
+        .rt
+        .block_on(imap.processed(&known))
+        .map_err(DaemonError::Mailbox)?;
+    done.stored += known.len();
+    if let Some(bar) = &services.progress {
+        bar.inc(known.len() as u64);
+    }
+    Ok(waiting
+        .into_iter()
+        .filter(|w| !stored.contains(&w.uid))
+        .collect())
+}
+
+/// What storing one step did: the UIDs stored and those that were not, and the counts.
+#[derive(Default)]
+struct StoredStep {
+    stored: Vec<u32>,
+    failed: Vec<u32>,
+    counts: Intake,
+}
+
+/// Fetches a step's messages; returns them with the number the server failed to hand over.
+fn fetch_step(
+    services: &Services<'_>,
+    imap: &mut ImapInbox,
+    step: &[Waiting],
+    max: usize,
+) -> Result<(Vec<FetchedMessage>, usize), DaemonError> {
+    let fetch = services
+        .rt
+        .block_on(imap.fetch(step, max))
+        .map_err(DaemonError::Mailbox)?;
+    let mailbox = imap.folder().to_string();
+    let uid_validity = imap.uid_validity().unwrap_or(0);
+    let messages = fetch
+        .messages
+        .into_iter()
+        .map(|fetched| FetchedMessage {
+            position: MailboxPosition {
+                mailbox: mailbox.clone(),
+                uid_validity,
+                uid: fetched.uid,
+            },
+            uid: fetched.uid,
+            raw: Arc::new(fetched.raw),
+            headers_only: fetched.headers_only,
+        })
+        .collect();
+    Ok((messages, fetch.undeliverable.len()))
 }
 
 /// Splits the waiting messages into fetches of bounded count and size (a message over the

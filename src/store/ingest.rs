@@ -134,18 +134,7 @@ impl Store {
                 digest.as_slice(),
             ],
         );
-        let mailbox_key = incoming.position.map(|p| {
-            self.hasher
-                .hash(
-                    HashDomain::Mailbox,
-                    &[
-                        p.mailbox.as_bytes(),
-                        &p.uid_validity.to_be_bytes(),
-                        &p.uid.to_be_bytes(),
-                    ],
-                )
-                .to_vec()
-        });
+        let mailbox_key = incoming.position.map(|p| self.mailbox_key(p));
         let state = RequestState::received(parsed.status);
         let sender = view.from_address.clone();
         let content = RequestContent::new(&parsed, sender.clone(), view.subject.clone());
@@ -184,6 +173,58 @@ impl Store {
                 .map(str::to_string),
             parsed,
         })
+    }
+
+    /// The keyed hash a message is found by from its place in a mailbox.
+    fn mailbox_key(&self, p: &MailboxPosition) -> Vec<u8> {
+        self.hasher
+            .hash(
+                HashDomain::Mailbox,
+                &[
+                    p.mailbox.as_bytes(),
+                    &p.uid_validity.to_be_bytes(),
+                    &p.uid.to_be_bytes(),
+                ],
+            )
+            .to_vec()
+    }
+
+    /// Which of `uids` (in `mailbox` under `uid_validity`) are stored already: a daemon
+    /// stopped between a commit and the move out of the inbox left them there.
+    pub async fn stored_uids(
+        &self,
+        mailbox: &str,
+        uid_validity: u32,
+        uids: &[u32],
+    ) -> Result<std::collections::HashSet<u32>, StoreError> {
+        let mut stored = std::collections::HashSet::new();
+        for chunk in uids.chunks(500) {
+            let mut by_key: std::collections::HashMap<Vec<u8>, u32> = chunk
+                .iter()
+                .map(|&uid| {
+                    let position = MailboxPosition {
+                        mailbox: mailbox.to_string(),
+                        uid_validity,
+                        uid,
+                    };
+                    (self.mailbox_key(&position), uid)
+                })
+                .collect();
+            // Only placeholders are formatted into the statement; every value is bound.
+            let sql = format!(
+                "SELECT mailbox_key FROM messages WHERE mailbox_key IN ({})",
+                super::placeholders(1, by_key.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for key in by_key.keys() {
+                query = query.bind(key.as_slice());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let key: Vec<u8> = row.try_get(0)?;
+                stored.extend(by_key.remove(&key));
+            }
+        }
+        Ok(stored)
     }
 
     /// Stores a batch in one transaction; outcomes in the batch's order.
