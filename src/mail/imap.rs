@@ -122,25 +122,25 @@ impl ImapInbox {
     /// The messages waiting, oldest UID first.
     pub async fn waiting(&mut self) -> Result<Vec<Waiting>, MailError> {
         let session = self.session().await?;
-        let mut waiting: Vec<Waiting> = session
+        // Each response keeps a buffer of its own: they are read one at a time, never
+        // collected (40,000 of them held 300 MB).
+        let mut responses = session
             .uid_fetch("1:*", "(UID RFC822.SIZE FLAGS)")
             .await
-            .map_err(imap_error)?
-            .try_collect::<Vec<_>>()
-            .await
-            .map_err(imap_error)?
-            .into_iter()
-            .filter(|f| {
-                !f.flags()
-                    .any(|flag| matches!(flag, async_imap::types::Flag::Deleted))
-            })
-            .filter_map(|f| {
-                Some(Waiting {
-                    uid: f.uid?,
+            .map_err(imap_error)?;
+        let mut waiting = Vec::new();
+        while let Some(f) = responses.try_next().await.map_err(imap_error)? {
+            let deleted = f
+                .flags()
+                .any(|flag| matches!(flag, async_imap::types::Flag::Deleted));
+            if let (false, Some(uid)) = (deleted, f.uid) {
+                waiting.push(Waiting {
+                    uid,
                     size: f.size.unwrap_or(0),
-                })
-            })
-            .collect();
+                });
+            }
+        }
+        drop(responses);
         // "1:*" always names the last message, even one already listed (RFC 3501 6.4.8).
         waiting.sort_by_key(|w| w.uid);
         waiting.dedup_by_key(|w| w.uid);
