@@ -54,8 +54,6 @@ sink, count, rate = sys.argv[2], int(sys.argv[3]), sys.argv[4]
 lat = []
 for root, _, files in os.walk(sink):
     for f in files:
-        if not f.endswith(".eml"):
-            continue
         path = os.path.join(root, f)
         msg = email.message_from_binary_file(open(path, "rb"), policy=policy.compat32)
         original = (msg.get("In-Reply-To") or "").strip()
