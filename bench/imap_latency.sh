@@ -5,6 +5,8 @@
 # list of what is missing), the time from its APPEND to the reply's arrival at the SMTP
 # receiver (aiosmtpd, STARTTLS). Prints p50, p90, p99 and max, and how many replies arrived.
 #
+# LATENCY_LOG=FILE keeps the daemon's log (with RUST_LOG=debug: the timings of each step).
+#
 # Usage: bench/imap_latency.sh [COUNT] [RATE]
 # Needs ../shared (the generator), dovecot-imapd, python3 with aiosmtpd, openssl.
 set -euo pipefail
@@ -20,7 +22,7 @@ work="$tmp/work"
 mkdir "$work"
 (cd "$work" && DATAREQ_MAILBOX_URL="imap://kela:bench@127.0.0.1:$imap_port/INBOX" \
     DATAREQ_OUTBOX_URL="smtp://localhost:$smtp_port" DATAREQ_TLS_CA_FILE="$tmp/cert.pem" \
-    exec "$bin" --config "$config" run 2>"$work/err") &
+    exec "$bin" --config "$config" run 2>"${LATENCY_LOG:-$work/err}") &
 daemon=$!
 sleep 2
 python3 - "$imap_port" "$corpus" "$rate" "$tmp/sink" "$work/appended.tsv" <<'PY'
