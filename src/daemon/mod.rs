@@ -49,11 +49,9 @@ pub enum DaemonError {
 pub struct Services<'a> {
     pub rt: &'a tokio::runtime::Runtime,
     pub store: &'a Store,
-    pub parser: &'a RequestParser,
     /// The threads that parse and seal incoming mail.
     pub preparers: &'a pipeline::Preparers,
     pub config: &'a Config,
-    pub mail_keys: Option<&'a crate::crypto::pgp_mime::MailKeys>,
     pub outbox: &'a Outbox,
     pub sender: &'a Sender,
     pub stop: tokio::sync::watch::Receiver<bool>,
@@ -189,10 +187,8 @@ pub fn run(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         let mut services = Services {
             rt: &rt,
             store: &store,
-            parser: &parser,
             preparers,
             config,
-            mail_keys: mail_keys.as_ref(),
             outbox: &outbox,
             sender: &sender,
             stop,

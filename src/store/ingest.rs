@@ -177,13 +177,17 @@ impl Store {
 
     /// The keyed hash a message is found by from its place in a mailbox.
     fn mailbox_key(&self, p: &MailboxPosition) -> Vec<u8> {
+        self.mailbox_key_of(&p.mailbox, p.uid_validity, p.uid)
+    }
+
+    fn mailbox_key_of(&self, mailbox: &str, uid_validity: u32, uid: u32) -> Vec<u8> {
         self.hasher
             .hash(
                 HashDomain::Mailbox,
                 &[
-                    p.mailbox.as_bytes(),
-                    &p.uid_validity.to_be_bytes(),
-                    &p.uid.to_be_bytes(),
+                    mailbox.as_bytes(),
+                    &uid_validity.to_be_bytes(),
+                    &uid.to_be_bytes(),
                 ],
             )
             .to_vec()
@@ -201,14 +205,7 @@ impl Store {
         for chunk in uids.chunks(500) {
             let mut by_key: std::collections::HashMap<Vec<u8>, u32> = chunk
                 .iter()
-                .map(|&uid| {
-                    let position = MailboxPosition {
-                        mailbox: mailbox.to_string(),
-                        uid_validity,
-                        uid,
-                    };
-                    (self.mailbox_key(&position), uid)
-                })
+                .map(|&uid| (self.mailbox_key_of(mailbox, uid_validity, uid), uid))
                 .collect();
             // Only placeholders are formatted into the statement; every value is bound.
             let sql = format!(

@@ -203,8 +203,12 @@ async fn insert_request_rows(
     now: i64,
     due_at: i64,
 ) -> Result<Vec<i64>, StoreError> {
+    let references: Vec<String> = rows.iter().map(|row| row.reference.to_string()).collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for (chunk, chunk_references) in rows
+        .chunks(ROWS_PER_STATEMENT)
+        .zip(references.chunks(ROWS_PER_STATEMENT))
+    {
         let sql = format!(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
              received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \
@@ -212,10 +216,10 @@ async fn insert_request_rows(
             value_rows(chunk.len(), 13)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
+        for (row, reference) in chunk.iter().zip(chunk_references) {
             let m = row.message;
             query = query
-                .bind(row.reference.to_string())
+                .bind(reference.as_str())
                 .bind(row.stored.name())
                 .bind(m.personal_id_hash.as_deref())
                 .bind(m.sender_hash.as_deref())
@@ -235,9 +239,10 @@ async fn insert_request_rows(
             ids.insert(returned.try_get(1)?, returned.try_get(0)?);
         }
     }
-    rows.iter()
-        .map(|row| {
-            ids.get(&row.reference.to_string())
+    references
+        .iter()
+        .map(|reference| {
+            ids.get(reference)
                 .copied()
                 .ok_or_else(|| StoreError::Corrupt("a new request's id was not returned".into()))
         })
