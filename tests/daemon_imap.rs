@@ -658,14 +658,17 @@ fn an_unauthenticated_sender_goes_to_a_clerk_unanswered() {
     assert_eq!(states, ["needs_review", "incomplete"]);
 }
 
+/// A server that offers neither MOVE nor IDLE (nor UIDPLUS's UID EXPUNGE, so EXPUNGE), and
+/// an SMTP receiver.
+fn plain_imap_server() -> Option<(Dovecot, SmtpSink)> {
+    let dovecot = Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID")?;
+    let sink = SmtpSink::start(&dovecot.cert(), &dovecot.dir.path().join("key.pem"))?;
+    Some((dovecot, sink))
+}
+
 #[test]
 fn without_move_or_idle_it_copies_deletes_and_polls_and_old_processed_mail_goes() {
-    // A server that offers neither MOVE nor IDLE (nor UIDPLUS's UID EXPUNGE, so EXPUNGE).
-    let Some(dovecot) = Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID")
-    else {
-        return;
-    };
-    let Some(sink) = SmtpSink::start(&dovecot.cert(), &dovecot.dir.path().join("key.pem")) else {
+    let Some((dovecot, sink)) = plain_imap_server() else {
         return;
     };
     // Mail stored long ago and yesterday waits in the processed folder.
@@ -705,6 +708,32 @@ fn without_move_or_idle_it_copies_deletes_and_polls_and_old_processed_mail_goes(
         "{log}"
     );
     assert_eq!(sink.received().len(), 1);
+}
+
+#[test]
+fn mail_that_follows_stored_mail_closely_is_taken_without_waiting_for_the_poll() {
+    // No IDLE and an hour's poll: only the looks that follow a round which stored mail can
+    // take the second message in time.
+    let Some((dovecot, sink)) = plain_imap_server() else {
+        return;
+    };
+    let all = examples();
+    dovecot.append("INBOX", &all[2..3]);
+    let work = workdir(&["poll_interval = 3600"]);
+    let daemon = Daemon::start(datareq(work.path(), &dovecot, &sink, &dovecot.imap_url()));
+    wait_until(
+        "the first message is stored",
+        Duration::from_secs(30),
+        || dovecot.count("INBOX") == 0,
+    );
+    dovecot.append("INBOX", &all[3..4]);
+    wait_until(
+        "the second message is stored within the burst, not after the poll",
+        Duration::from_secs(30),
+        || dovecot.count("INBOX") == 0 && dovecot.count("Processed") == 2,
+    );
+    let (status, log) = daemon.stop();
+    assert!(status.success(), "{log}");
 }
 
 #[test]

@@ -105,6 +105,12 @@ pub struct Round {
 /// IDLE is renewed this often (servers end it after 30 minutes), which is also how often
 /// replies waiting for a retry get their chance when no mail comes.
 const IDLE_RENEW: Duration = Duration::from_secs(60);
+/// While mail keeps coming the mailbox is looked at again after this pause instead of
+/// waiting in IDLE: servers hold IDLE's news back to gather changes (Dovecot for half a
+/// second after the first), which a burst would pay on nearly every message.
+const BURST_PAUSE: Duration = Duration::from_millis(100);
+/// A burst is over once this long has passed without new mail; then IDLE again.
+const BURST_QUIET: Duration = Duration::from_secs(2);
 /// Reconnection pauses grow from the first to the last, doubling, with jitter.
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_LAST: Duration = Duration::from_secs(60);
@@ -254,6 +260,7 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
     let mut failures = 0u32;
     let mut total = Round::default();
     let poll = Duration::from_secs(u64::from(services.config.mail.poll_seconds));
+    let mut last_mail: Option<std::time::Instant> = None;
     services.notifier.ready();
     loop {
         services.notifier.watchdog();
@@ -271,6 +278,11 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
                 total.sent,
                 crate::request::calendar::iso_time(crate::cli::now()),
             ));
+            // Only stored mail: a message that cannot be stored stays in the inbox, and must
+            // not keep the looks coming every pause.
+            if round.stored > 0 {
+                last_mail = Some(std::time::Instant::now());
+            }
             if round != Round::default() {
                 tracing::info!(
                     stored = round.stored,
@@ -299,7 +311,11 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
                 }
                 last_housekeeping = now;
             }
-            wait_for_mail(services, inbox, poll)
+            if in_burst(last_mail, std::time::Instant::now()) {
+                look_again_soon(services, inbox)
+            } else {
+                wait_for_mail(services, inbox, poll)
+            }
         });
         let fault = match &outcome {
             Ok(_) => {
@@ -412,6 +428,27 @@ fn send_beside_intake(
         if over {
             return Ok(sent);
         }
+    }
+}
+
+/// Whether mail came recently enough that the next look should not wait for IDLE.
+fn in_burst(last_mail: Option<std::time::Instant>, now: std::time::Instant) -> bool {
+    last_mail.is_some_and(|at| now.saturating_duration_since(at) < BURST_QUIET)
+}
+
+fn look_again_soon(services: &Services<'_>, inbox: &mut Inbox) -> Result<Woken, DaemonError> {
+    let mut stop = services.stop.clone();
+    match inbox {
+        Inbox::Imap(imap) => services
+            .rt
+            .block_on(imap.look_again_after(BURST_PAUSE, &mut stop))
+            .map_err(DaemonError::Mailbox),
+        Inbox::Maildir(_) => Ok(services.rt.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(BURST_PAUSE) => Woken::NewMail,
+                _ = stop.wait_for(|s| *s) => Woken::Stopped,
+            }
+        })),
     }
 }
 
@@ -598,5 +635,16 @@ mod tests {
             assert!(backoff(attempt) <= BACKOFF_LAST);
             assert!(backoff(attempt) >= BACKOFF_LAST * 3 / 4);
         }
+    }
+
+    #[test]
+    fn a_burst_lasts_while_mail_came_within_the_quiet_time() {
+        let now = std::time::Instant::now();
+        assert!(!in_burst(None, now), "no mail yet: IDLE");
+        assert!(in_burst(Some(now), now));
+        assert!(in_burst(Some(now), now + BURST_QUIET / 2));
+        assert!(!in_burst(Some(now), now + BURST_QUIET));
+        // A clock read before the mail's own instant is not a long quiet.
+        assert!(in_burst(Some(now + BURST_PAUSE), now));
     }
 }

@@ -366,6 +366,22 @@ impl ImapInbox {
         Ok(woken)
     }
 
+    /// Pauses for `pause`, then has the server look at the mailbox (NOOP), so that the next
+    /// round sees what arrived meanwhile without waiting for IDLE's delayed news.
+    pub async fn look_again_after(
+        &mut self,
+        pause: Duration,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Woken, MailError> {
+        if sleep_or_stop(pause, stop).await == Woken::Stopped {
+            return Ok(Woken::Stopped);
+        }
+        if let Some(session) = self.session.as_mut() {
+            session.noop().await.map_err(imap_error)?;
+        }
+        Ok(Woken::NewMail)
+    }
+
     /// The selected session, connecting and selecting first when needed.
     async fn session(&mut self) -> Result<&mut Session<Conn>, MailError> {
         if self.session.is_none() {
