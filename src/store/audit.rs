@@ -144,11 +144,10 @@ impl AuditLog {
         if self.pending.is_empty() {
             return Ok(());
         }
-        for chunk in self.pending.chunks(super::ROWS_PER_STATEMENT) {
+        for (chunk, values) in super::multi_row(&self.pending, 7) {
             let sql = format!(
                 "INSERT INTO audit_events (seq, at, actor, action, reference, detail, hash) \
-                 VALUES {}",
-                super::value_rows(chunk.len(), 7)
+                 VALUES {values}"
             );
             // Only placeholders are formatted into the statement; every value is bound.
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

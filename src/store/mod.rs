@@ -146,13 +146,19 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Rows per multi-row statement. SQLite finds a numbered placeholder's index by a linear
-/// scan, so binding a statement costs the square of its placeholders: a few dozen rows spare
-/// most round trips without that cost.
-const ROWS_PER_STATEMENT: usize = 64;
+/// Placeholders per multi-row statement. SQLite finds a numbered placeholder's index by a
+/// linear scan, so binding a statement costs the square of its placeholders: a few hundred
+/// spare most round trips without that cost.
+const PLACEHOLDERS_PER_STATEMENT: usize = 256;
 
-/// `($1, $2), ($3, $4)`: `rows` groups of `columns` numbered placeholders, for a multi-row
-/// `VALUES`.
+/// `items` in the groups that one multi-row statement each writes, with each group's
+/// `VALUES` list of `columns` numbered placeholders per row: `($1, $2), ($3, $4)`.
+fn multi_row<T>(items: &[T], columns: usize) -> impl Iterator<Item = (&[T], String)> {
+    items
+        .chunks((PLACEHOLDERS_PER_STATEMENT / columns).max(1))
+        .map(move |chunk| (chunk, value_rows(chunk.len(), columns)))
+}
+
 fn value_rows(rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|row| format!("({})", placeholders(row * columns + 1, columns)))

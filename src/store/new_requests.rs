@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 use super::audit::{Actor, AuditLog};
 use super::follow_up::ClerkReason;
 use super::ingest::{reply_message_id, IngestOutcome, PreparedMessage};
-use super::{value_rows, Store, StoreError, ROWS_PER_STATEMENT};
+use super::{multi_row, Store, StoreError};
 use crate::request::calendar::{year_of, DAY};
 use crate::request::lifecycle::{Event, RequestState};
 use crate::request::reference::{Reference, MAX_NUMBER};
@@ -205,18 +205,15 @@ async fn insert_request_rows(
 ) -> Result<Vec<i64>, StoreError> {
     let references: Vec<String> = rows.iter().map(|row| row.reference.to_string()).collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    for (chunk, chunk_references) in rows
-        .chunks(ROWS_PER_STATEMENT)
-        .zip(references.chunks(ROWS_PER_STATEMENT))
-    {
+    let numbered: Vec<(&NewRow<'_>, &String)> = rows.iter().zip(&references).collect();
+    for (chunk, values) in multi_row(&numbered, 13) {
         let sql = format!(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
              received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \
-             linked_to, organisation, review_reasons) VALUES {} RETURNING id, reference",
-            value_rows(chunk.len(), 13)
+             linked_to, organisation, review_reasons) VALUES {values} RETURNING id, reference"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (row, reference) in chunk.iter().zip(chunk_references) {
+        for &(row, reference) in chunk {
             let m = row.message;
             query = query
                 .bind(reference.as_str())
@@ -280,11 +277,10 @@ pub(super) async fn insert_messages(
     messages: &[(i64, &PreparedMessage)],
     now: i64,
 ) -> Result<(), StoreError> {
-    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+    for (chunk, values) in multi_row(messages, 5) {
         let sql = format!(
             "INSERT INTO messages (request_id, content_key, mailbox_key, received_at, \
-             sealed_message) VALUES {}",
-            value_rows(chunk.len(), 5)
+             sealed_message) VALUES {values}"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (request_id, m) in chunk {
@@ -314,11 +310,10 @@ pub(super) async fn insert_replies(
     replies: &[NewReply<'_>],
     now: i64,
 ) -> Result<(), StoreError> {
-    for chunk in replies.chunks(ROWS_PER_STATEMENT) {
+    for (chunk, values) in multi_row(replies, 5) {
         let sql = format!(
             "INSERT INTO outbox (request_id, kind, message_id, created_at, sealed_reply) \
-             VALUES {}",
-            value_rows(chunk.len(), 5)
+             VALUES {values}"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for reply in chunk {
