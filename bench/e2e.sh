@@ -11,6 +11,7 @@
 # receiver's CPU.
 #
 # E2E_STORES=sqlite (or postgres) runs one store only. For finding where the time goes:
+# E2E_SMTP_CONNECTIONS=N sets mail.smtp_connections (4 by default).
 # E2E_OUTBOX=file:outbox writes replies to a folder instead of SMTP, E2E_ISOLATION=in_process
 # reads documents without the worker process, E2E_WRAP="strace -c -f -o FILE" runs datareq
 # under another program, and E2E_PERF_ARGS adds options to `perf record` (e.g. -g).
@@ -49,6 +50,7 @@ trap 'psql "$server" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; 
 # The burst is the point: the hourly reply limit must not hold it back.
 config="$tmp/datareq.toml"
 sed 's/^replies_per_hour = .*/replies_per_hour = 1000000/' config/datareq.example.toml >"$config"
+if [[ -n "${E2E_SMTP_CONNECTIONS:-}" ]]; then sed -i "s/^smtp_connections = .*/smtp_connections = $E2E_SMTP_CONNECTIONS/" "$config"; fi
 if [[ -n "${E2E_ISOLATION:-}" ]]; then sed -i "s/^attachment_isolation = .*/attachment_isolation = \"$E2E_ISOLATION\"/" "$config"; fi
 
 keep="$PWD/target/bench-e2e"
