@@ -21,7 +21,7 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::health::{Change, Health, Part};
-use crate::mail::imap::{AfterStore, ImapInbox, Woken};
+use crate::mail::imap::{sleep_or_stop, AfterStore, ImapInbox, Woken};
 use crate::mail::location::{MailboxLocation, OutboxLocation, Server};
 use crate::mail::maildir::Maildir;
 use crate::mail::reply::Sender;
@@ -338,13 +338,7 @@ fn run_until_stopped(services: &mut Services<'_>, inbox: &mut Inbox) -> anyhow::
                 tracing::warn!(error = %e, part, pause_ms = pause.as_millis() as u64, "trying again");
                 disconnect(inbox);
                 let mut stop = services.stop.clone();
-                let stopped = services.rt.block_on(async {
-                    tokio::select! {
-                        _ = tokio::time::sleep(pause) => false,
-                        _ = stop.wait_for(|s| *s) => true,
-                    }
-                });
-                if stopped {
+                if services.rt.block_on(sleep_or_stop(pause, &mut stop)) == Woken::Stopped {
                     break;
                 }
             }
@@ -443,12 +437,7 @@ fn look_again_soon(services: &Services<'_>, inbox: &mut Inbox) -> Result<Woken, 
             .rt
             .block_on(imap.look_again_after(BURST_PAUSE, &mut stop))
             .map_err(DaemonError::Mailbox),
-        Inbox::Maildir(_) => Ok(services.rt.block_on(async {
-            tokio::select! {
-                _ = tokio::time::sleep(BURST_PAUSE) => Woken::NewMail,
-                _ = stop.wait_for(|s| *s) => Woken::Stopped,
-            }
-        })),
+        Inbox::Maildir(_) => Ok(services.rt.block_on(sleep_or_stop(BURST_PAUSE, &mut stop))),
     }
 }
 
@@ -472,10 +461,10 @@ fn wait_for_mail(
                     return Woken::Timeout;
                 }
                 let slice = (deadline - now).min(IDLE_RENEW);
-                tokio::select! {
-                    _ = tokio::time::sleep(slice) => services.notifier.watchdog(),
-                    _ = stop.wait_for(|s| *s) => return Woken::Stopped,
+                if sleep_or_stop(slice, &mut stop).await == Woken::Stopped {
+                    return Woken::Stopped;
                 }
+                services.notifier.watchdog();
             }
         })),
     }

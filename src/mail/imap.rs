@@ -406,9 +406,13 @@ impl ImapInbox {
     }
 }
 
-async fn sleep_or_stop(poll: Duration, stop: &mut tokio::sync::watch::Receiver<bool>) -> Woken {
+/// Sleeps for `pause`, or less when `stop` turns true first (`Woken::Stopped`).
+pub async fn sleep_or_stop(
+    pause: Duration,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> Woken {
     tokio::select! {
-        _ = tokio::time::sleep(poll) => Woken::Timeout,
+        _ = tokio::time::sleep(pause) => Woken::Timeout,
         _ = stop.wait_for(|s| *s) => Woken::Stopped,
     }
 }

@@ -205,15 +205,17 @@ async fn insert_request_rows(
 ) -> Result<Vec<i64>, StoreError> {
     let references: Vec<String> = rows.iter().map(|row| row.reference.to_string()).collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    let numbered: Vec<(&NewRow<'_>, &String)> = rows.iter().zip(&references).collect();
-    for (chunk, values) in multi_row(&numbered, 13) {
+    let mut unnamed = references.as_slice();
+    for (chunk, values) in multi_row(rows, 13) {
         let sql = format!(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
              received_at, updated_at, due_at, paused_at, sealed_request, clerk_reasons, \
              linked_to, organisation, review_reasons) VALUES {values} RETURNING id, reference"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for &(row, reference) in chunk {
+        let (named, rest) = unnamed.split_at(chunk.len());
+        unnamed = rest;
+        for (row, reference) in chunk.iter().zip(named) {
             let m = row.message;
             query = query
                 .bind(reference.as_str())
