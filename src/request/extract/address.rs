@@ -31,7 +31,7 @@ static CODE_OFFICE: LazyLock<Regex> = LazyLock::new(|| {
 static STREET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        (?P<street>
+        (?:
           \p{Lu}[\p{L}\.\-']*
           (?:\s+(?:\p{Lu}[\p{L}\.\-']*|\p{Ll}*(?:tie|katu|kuja|polku|väylä|raitti|rinne|ranta|kaari|piha|tori|aukio|gata|gatan|väg|vägen|allé|gränd|stig|road|street|avenue|lane)\b)){0,3}
           \s+\d{1,4}(?:\s*[-–]\s*\d{1,4})?\p{L}?
@@ -96,8 +96,13 @@ pub fn street_at_end(text: &str) -> Option<String> {
         segment = &segment[m.start() + capital..];
     }
     let segment = segment.trim();
-    let caps = STREET.captures(segment)?;
-    let mut street = caps.name("street")?.as_str().trim();
+    // The match is the street and what may follow it (blanks, a full stop): no capture
+    // groups, so the regex engine finds it without its slower capturing search.
+    let mut street = STREET
+        .find(segment)?
+        .as_str()
+        .trim_end_matches(|c: char| c.is_whitespace() || c == '.')
+        .trim();
     // "Postiosoite Aurakatu 12 A 9": a label written without a colon is not the street.
     while let Some((first, rest)) = street.split_once(char::is_whitespace) {
         let is_label = matches!(

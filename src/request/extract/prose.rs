@@ -11,22 +11,27 @@ use crate::request::vocab::{has_stem, normalise_label};
 /// nobiliary particle that a capitalised word follows ("von Wright", "af Forselles").
 const NAME_WORD: &str = r"(?:\p{Lu}[\p{Ll}\p{Lu}'’]*(?:-\p{Lu}[\p{Ll}'’]*)*|(?:von|af|de|van|der|da|di|le|la|du)\s+\p{Lu}[\p{Ll}'’]*)";
 
-fn names_after(cue: &str, list: bool) -> Regex {
-    if list {
-        // Former names come as lists: "f.d. Enqvist och Pitkänen", "o.s. Korhonen, Laine".
-        return Regex::new(&format!(
-            r"(?:^|[^\p{{L}}])(?i:{cue})\s*:?\s+(?P<n>{w}(?:(?:\s*,\s*|\s+(?:ja|och|and|sekä|samt)\s+|\s+){w}){{0,5}})",
-            w = NAME_WORD
-        ))
-        .expect("static regex");
-    }
-    // `(?i:…)` keeps the cue case-insensitive while the names must be capitalised.
+/// A cue and the blank (and colon) after it: where names may follow. The names are read by
+/// [`NAMES`] from there, not by this pattern: the name words' Unicode classes, repeated, made
+/// the search for a match's start (a reverse automaton) the costliest step of extraction.
+fn cue_before_names(cue: &str) -> Regex {
+    Regex::new(&format!(r"(?:^|[^\p{{L}}])(?i:{cue})\s*:?\s+")).expect("static regex")
+}
+
+/// Up to six name words, anchored where a cue ends. `(?i:…)` in the cue keeps it
+/// case-insensitive while the names must be capitalised.
+static NAMES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^{w}(?:\s+{w}){{0,5}}", w = NAME_WORD)).expect("static regex")
+});
+
+/// Former names come as lists: "f.d. Enqvist och Pitkänen", "o.s. Korhonen, Laine".
+static NAME_LIST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:^|[^\p{{L}}])(?i:{cue})\s*:?\s+(?P<n>{w}(?:\s+{w}){{0,5}})",
+        r"^{w}(?:(?:\s*,\s*|\s+(?:ja|och|and|sekä|samt)\s+|\s+){w}){{0,5}}",
         w = NAME_WORD
     ))
     .expect("static regex")
-}
+});
 
 /// Who a name sentence is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +49,7 @@ pub enum NamePart {
 }
 
 struct NameCue {
-    regex: Regex,
+    cue: Regex,
     whose: Whose,
     part: NamePart,
 }
@@ -113,7 +118,7 @@ static NAME_CUES: LazyLock<Vec<NameCue>> = LazyLock::new(|| {
     NAME_CUE_TABLE
         .iter()
         .map(|(cue, whose, part)| NameCue {
-            regex: names_after(cue, *part == NamePart::Former),
+            cue: cue_before_names(cue),
             whose: *whose,
             part: *part,
         })
@@ -204,23 +209,37 @@ pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
         .enumerate()
         .filter(|(i, _)| present.matched(*i))
     {
-        for caps in cue.regex.captures_iter(sentence) {
-            let Some(m) = caps.name("n") else { continue };
+        let names = if cue.part == NamePart::Former {
+            &*NAME_LIST
+        } else {
+            &*NAMES
+        };
+        let mut from = 0;
+        while let Some(found) = cue.cue.find_at(sentence, from) {
+            let Some(taken_len) = names.find(&sentence[found.end()..]).map(|m| m.end()) else {
+                // No names here; another cue may still begin inside this one.
+                from = next_char(sentence, found.start());
+                continue;
+            };
+            let (start, end) = (found.end(), found.end() + taken_len);
+            from = end;
             // No sentence names more people; the cap keeps the overlap check bounded.
             if out.len() >= MAX_NAMES_PER_SENTENCE {
                 return out;
             }
-            if taken.iter().any(|&(s, e)| m.start() < e && m.end() > s) {
+            if taken.iter().any(|&(s, e)| start < e && end > s) {
                 continue;
             }
-            let mut words = clean_words(m.as_str());
-            if cue.part == NamePart::Former {
-                words = former_list(m.as_str());
-            }
+            let said = &sentence[start..end];
+            let words = if cue.part == NamePart::Former {
+                former_list(said)
+            } else {
+                clean_words(said)
+            };
             if words.is_empty() {
                 continue;
             }
-            taken.push((m.start(), m.end()));
+            taken.push((start, end));
             out.push(NameMention {
                 whose: cue.whose,
                 part: cue.part,
@@ -229,6 +248,14 @@ pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
         }
     }
     out
+}
+
+/// The byte offset of the character after the one at `at`.
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..]
+        .chars()
+        .next()
+        .map_or(text.len(), |c| at + c.len_utf8())
 }
 
 /// "Korhonen ja Laine", "Korhonen, Laine": each former name on its own.
