@@ -20,5 +20,10 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-cargo build --release --quiet
-bin="$PWD/target/release/datareq"
+# DATAREQ_BIN runs another build (an older commit's, say) for a comparison on one machine.
+if [[ -n "${DATAREQ_BIN:-}" ]]; then
+    bin="$DATAREQ_BIN"
+else
+    cargo build --release --quiet
+    bin="$PWD/target/release/datareq"
+fi

@@ -64,7 +64,7 @@ impl Store {
             .iter()
             .map(|row| row.try_get::<i64, _>(0))
             .collect::<Result<Vec<i64>, _>>()?;
-        let mut claimed = Vec::with_capacity(ids.len());
+        let mut rows = Vec::new();
         if !ids.is_empty() {
             let placeholders = super::placeholders(1, ids.len());
             // Only placeholders are formatted into the statement; every value is bound.
@@ -77,22 +77,26 @@ impl Store {
             for id in &ids {
                 select = select.bind(*id);
             }
-            for row in select.fetch_all(&mut *tx).await? {
-                let sealed: Vec<u8> = row.try_get(6)?;
-                claimed.push(ClaimedReply {
+            rows = select.fetch_all(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        // Opened after the commit: decrypting a batch inside the transaction held SQLite's
+        // write lock, and the intake waited for it. A reply that cannot be opened stays claimed
+        // until its lease runs out, then fails the same way again, and the error is reported.
+        rows.iter()
+            .map(|row| {
+                Ok(ClaimedReply {
                     outbox_id: row.try_get(0)?,
                     reference: row.try_get(1)?,
                     sender_hash: row.try_get(2)?,
                     request_due_at: row.try_get(3)?,
                     kind: row.try_get(4)?,
                     message_id: row.try_get(5)?,
-                    content: self.sealer.open_json(&sealed)?,
+                    content: self.sealer.open_json(&row.try_get::<Vec<u8>, _>(6)?)?,
                     attempts: row.try_get(7)?,
-                });
-            }
-        }
-        tx.commit().await?;
-        Ok(claimed)
+                })
+            })
+            .collect()
     }
 
     /// Releases the claims of replies being sent (a claim clears the last failure, which tells
