@@ -762,6 +762,28 @@ mod tests {
     }
 
     #[test]
+    fn names_after_a_cue_that_names_nobody_and_inside_names() {
+        use NamePart::*;
+        use Whose::*;
+        // "I am" names nobody here; the search goes on and finds "my name is".
+        assert_eq!(
+            full("I am writing because my name is Liisa von Wright."),
+            vec![(Writer, Full, "Liisa von Wright".into())]
+        );
+        // The words after a cue are read once: "Olen" (never a name) voids them, and is not
+        // taken again as the cue "olen" with "Virtanen" after it.
+        assert!(full("Nimeni on Olen Virtanen.").is_empty());
+        // A list of former names is one mention of two names.
+        assert_eq!(
+            full("Mitt namn är Anna Lind, f.d. Enqvist och Pitkänen."),
+            vec![
+                (Writer, Former, "Enqvist Pitkänen".into()),
+                (Writer, Full, "Anna Lind".into())
+            ]
+        );
+    }
+
+    #[test]
     fn sms_and_year_context() {
         assert_eq!(
             sms_consent("Saapumisilmoituksen saa lähettää tekstiviestillä."),
