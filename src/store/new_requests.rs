@@ -205,7 +205,7 @@ async fn insert_request_rows(
 ) -> Result<Vec<i64>, StoreError> {
     let references: Vec<String> = rows.iter().map(|row| row.reference.to_string()).collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    let mut unnamed = references.as_slice();
+    let mut pending = references.as_slice();
     for (chunk, values) in multi_row(rows, 13) {
         let sql = format!(
             "INSERT INTO requests (reference, state, personal_id_hash, sender_hash, \
@@ -213,9 +213,9 @@ async fn insert_request_rows(
              linked_to, organisation, review_reasons) VALUES {values} RETURNING id, reference"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        let (named, rest) = unnamed.split_at(chunk.len());
-        unnamed = rest;
-        for (row, reference) in chunk.iter().zip(named) {
+        let (chunk_references, rest) = pending.split_at(chunk.len());
+        pending = rest;
+        for (row, reference) in chunk.iter().zip(chunk_references) {
             let m = row.message;
             query = query
                 .bind(reference.as_str())

@@ -116,13 +116,7 @@ pub fn street_at_end(text: &str) -> Option<String> {
     }
     // Take the shortest run of capitalised words: "Osoitteeni on Urheilukatu 31" must not
     // begin at "Osoitteeni". STREET only allows capitalised words, so "on" already breaks it.
-    Some(
-        street
-            .trim_end_matches(['.', ' '])
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    Some(street.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Splits "00100 Helsinki" (a postal-code-and-office value).

@@ -52,6 +52,9 @@ struct NameCue {
     cue: Regex,
     whose: Whose,
     part: NamePart,
+    /// Former names come as lists; every other part is one run of name words.
+    names: &'static LazyLock<Regex>,
+    words: fn(&str) -> Vec<String>,
 }
 
 /// Name cues: (cue pattern, whose name follows, which part of it).
@@ -117,10 +120,19 @@ static ANY_NAME_CUE: LazyLock<regex::RegexSet> = LazyLock::new(|| {
 static NAME_CUES: LazyLock<Vec<NameCue>> = LazyLock::new(|| {
     NAME_CUE_TABLE
         .iter()
-        .map(|(cue, whose, part)| NameCue {
-            cue: cue_before_names(cue),
-            whose: *whose,
-            part: *part,
+        .map(|&(cue, whose, part)| {
+            let (names, words): (_, fn(&str) -> Vec<String>) = if part == NamePart::Former {
+                (&NAME_LIST, former_list)
+            } else {
+                (&NAMES, clean_words)
+            };
+            NameCue {
+                cue: cue_before_names(cue),
+                whose,
+                part,
+                names,
+                words,
+            }
         })
         .collect()
 });
@@ -209,11 +221,7 @@ pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
         .enumerate()
         .filter(|(i, _)| present.matched(*i))
     {
-        let names = if cue.part == NamePart::Former {
-            &*NAME_LIST
-        } else {
-            &*NAMES
-        };
+        let names: &Regex = cue.names;
         let mut from = 0;
         while let Some(found) = cue.cue.find_at(sentence, from) {
             let Some(taken_len) = names.find(&sentence[found.end()..]).map(|m| m.end()) else {
@@ -231,11 +239,7 @@ pub fn name_mentions(sentence: &str) -> Vec<NameMention> {
                 continue;
             }
             let said = &sentence[start..end];
-            let words = if cue.part == NamePart::Former {
-                former_list(said)
-            } else {
-                clean_words(said)
-            };
+            let words = (cue.words)(said);
             if words.is_empty() {
                 continue;
             }
