@@ -10,7 +10,10 @@ use datareq::config::Config;
 use datareq::request::calendar::{add_months, DAY};
 use datareq::request::lifecycle::{Event, RequestState};
 use datareq::request::RequestParser;
-use datareq::store::{Actor, Extension, Incoming, IngestOutcome, Store, StoreError, StoreSettings};
+use datareq::store::{
+    Actor, Extension, Incoming, IngestOutcome, OutboxState, Store, StoreError, StoreSettings,
+    UNOPENABLE,
+};
 use support::db::{load_keys, on_both_databases, test_keys, TestDb};
 
 const T0: i64 = 1_796_169_600; // 2026-12-01
@@ -320,16 +323,12 @@ async fn ingest_outcome(store: &Store, raw: &[u8]) -> IngestOutcome {
 
 on_both_databases!(retention_story, retention_on_sqlite, retention_on_postgres);
 
-/// Two daemons sending from one outbox never take the same reply; a reply whose sender died
-/// is taken again after its lease; a sent reply is never sent again.
-async fn outbox_story(db: TestDb) {
-    let (keys, _) = test_keys();
-    let first = open(&db, keys.path()).await;
-    let second = open(&db, keys.path()).await;
+/// Stores the first `count` messages of the dev corpus; returns how many replies they queued.
+async fn ingest_dev_corpus(store: &Store, count: usize) -> i64 {
     let corpus_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev");
     let parser = RequestParser::new(Config::default().rules());
     let mut queued = 0;
-    for n in 1..=120 {
+    for n in 1..=count {
         let raw = std::fs::read(corpus_dir.join(format!("{n:04}.eml"))).unwrap();
         let incoming = Incoming {
             raw: &raw,
@@ -337,17 +336,27 @@ async fn outbox_story(db: TestDb) {
         };
         if let IngestOutcome::Stored {
             reply_queued: true, ..
-        } = first.ingest(&parser, incoming, T0).await.unwrap()
+        } = store.ingest(&parser, incoming, T0).await.unwrap()
         {
             queued += 1;
         }
     }
+    queued
+}
+
+/// Two daemons sending from one outbox never take the same reply; a reply whose sender died
+/// is taken again after its lease; a sent reply is never sent again.
+async fn outbox_story(db: TestDb) {
+    let (keys, _) = test_keys();
+    let first = open(&db, keys.path()).await;
+    let second = open(&db, keys.path()).await;
+    let queued = ingest_dev_corpus(&first, 120).await;
     assert!(queued >= 20, "{queued} replies queued");
     let (a, b) = tokio::join!(
         first.claim_replies(queued, 60, T0),
         second.claim_replies(queued, 60, T0)
     );
-    let (a, b) = (a.unwrap(), b.unwrap());
+    let (a, b) = (a.unwrap().replies, b.unwrap().replies);
     let mut ids: Vec<i64> = a.iter().chain(&b).map(|r| r.outbox_id).collect();
     let claimed = ids.len();
     ids.sort();
@@ -355,17 +364,16 @@ async fn outbox_story(db: TestDb) {
     assert_eq!(ids.len(), claimed, "no reply claimed twice");
     assert_eq!(claimed as i64, queued, "every reply claimed once");
     // Nothing left to claim while the leases run.
-    assert!(first
-        .claim_replies(100, 60, T0 + 30)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        first.claim_replies(100, 60, T0 + 30).await.unwrap().taken(),
+        0
+    );
     // The first daemon sends its replies; the second dies. After the lease, the second's
     // replies are claimed again, and only those.
     for reply in &a {
         first.mark_sent(reply, T0 + 1).await.unwrap();
     }
-    let again = first.claim_replies(100, 60, T0 + 61).await.unwrap();
+    let again = first.claim_replies(100, 60, T0 + 61).await.unwrap().replies;
     let mut again_ids: Vec<i64> = again.iter().map(|r| r.outbox_id).collect();
     let mut b_ids: Vec<i64> = b.iter().map(|r| r.outbox_id).collect();
     again_ids.sort();
@@ -376,11 +384,14 @@ async fn outbox_story(db: TestDb) {
         first.mark_sent(reply, T0 + 62).await.unwrap();
         first.mark_sent(reply, T0 + 63).await.unwrap(); // twice: recorded once
     }
-    assert!(first
-        .claim_replies(100, 60, T0 + 1_000)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        first
+            .claim_replies(100, 60, T0 + 1_000)
+            .await
+            .unwrap()
+            .taken(),
+        0
+    );
     let sent_events = first
         .audit_events(None)
         .await
@@ -394,3 +405,76 @@ async fn outbox_story(db: TestDb) {
 }
 
 on_both_databases!(outbox_story, outbox_on_sqlite, outbox_on_postgres);
+
+/// A stored reply that the keyring cannot open (here: damaged bytes) is parked for the clerks,
+/// by reference and reason, with an audit event; the rest of its batch is claimed as usual,
+/// and the parked reply is never claimed again.
+async fn unopenable_reply_story(db: TestDb) {
+    let (keys, _) = test_keys();
+    let store = open(&db, keys.path()).await;
+    let queued = ingest_dev_corpus(&store, 40).await;
+    assert!(queued >= 5, "{queued} replies queued");
+    // Damage the second queued reply: one byte in the middle of its ciphertext.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url()).await.unwrap();
+    let (damaged_id, damaged_reference, mut sealed): (i64, String, Vec<u8>) = {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT o.id, r.reference, o.sealed_reply FROM outbox o \
+             JOIN requests r ON r.id = o.request_id \
+             WHERE o.sealed_reply IS NOT NULL ORDER BY o.id LIMIT 1 OFFSET 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (row.get(0), row.get(1), row.get(2))
+    };
+    let middle = sealed.len() / 2;
+    sealed[middle] ^= 0x55;
+    sqlx::query("UPDATE outbox SET sealed_reply = $1 WHERE id = $2")
+        .bind(sealed)
+        .bind(damaged_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let claimed = store.claim_replies(100, 60, T0).await.unwrap();
+    assert_eq!(claimed.parked, 1);
+    assert_eq!(claimed.replies.len() as i64, queued - 1);
+    assert_eq!(claimed.taken() as i64, queued);
+    assert!(claimed.replies.iter().all(|r| r.outbox_id != damaged_id));
+    // Long after every lease: the sendable ones come back, the parked one never does.
+    let again = store.claim_replies(100, 60, T0 + 1_000).await.unwrap();
+    assert_eq!(again.parked, 0);
+    assert_eq!(again.replies.len() as i64, queued - 1);
+    assert!(again.replies.iter().all(|r| r.outbox_id != damaged_id));
+
+    let unsent = store.unsent_replies(T0 + 1_000).await.unwrap();
+    let parked: Vec<_> = unsent
+        .iter()
+        .filter(|r| r.state == OutboxState::Parked)
+        .collect();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].reference, damaged_reference);
+    assert_eq!(parked[0].failure.as_deref(), Some(UNOPENABLE));
+    let failed_events: Vec<_> = store
+        .audit_events(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "reply_failed")
+        .collect();
+    assert_eq!(failed_events.len(), 1);
+    assert_eq!(
+        failed_events[0].reference.as_deref(),
+        Some(damaged_reference.as_str())
+    );
+    store.close().await;
+}
+
+on_both_databases!(
+    unopenable_reply_story,
+    unopenable_reply_on_sqlite,
+    unopenable_reply_on_postgres
+);

@@ -74,7 +74,7 @@ pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonEr
         let claimed_in = started.elapsed();
         let batch = services
             .rt
-            .block_on(send_claimed(services, &claimed, retry))?;
+            .block_on(send_claimed(services, &claimed.replies, retry))?;
         sent += batch.sent;
         // Sending works when a reply went out; it fails when replies were tried and none did.
         match (batch.sent, &batch.failure) {
@@ -83,12 +83,13 @@ pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonEr
             (0, None) => {}
         }
         tracing::debug!(
-            replies = claimed.len(),
+            replies = claimed.replies.len(),
+            parked = claimed.parked,
             claim_ms = claimed_in.as_millis() as u64,
             send_ms = (started.elapsed() - claimed_in).as_millis() as u64,
             "sender batch"
         );
-        if claimed.len() < REPLIES_PER_CLAIM as usize {
+        if claimed.taken() < REPLIES_PER_CLAIM as usize {
             return Ok(sent);
         }
     }

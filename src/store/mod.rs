@@ -31,7 +31,7 @@ pub use disclosure::{Disclosure, Selection, DISCLOSURE};
 pub use follow_up::ClerkReason;
 pub use ingest::{Incoming, IngestOutcome, MailboxPosition, PreparedMessage};
 pub use lock::DaemonLock;
-pub use outbox::{ClaimedReply, OutboxState, UnsentReply};
+pub use outbox::{Claimed, ClaimedReply, OutboxState, UnsentReply, UNOPENABLE};
 pub use records::{HistoryEntry, ReplyContent, RequestContent, RequestSummary, StoredRequest};
 pub use review::{Resolution, ReviewCounts, ReviewItem, ReviewQuery};
 pub use status::{DayCount, StoreStatus, QUEUES};

@@ -27,6 +27,24 @@ pub struct ClaimedReply {
     pub attempts: i64,
 }
 
+/// The failure of a parked reply that the keyring cannot open.
+pub const UNOPENABLE: &str = "the stored reply cannot be decrypted";
+
+/// What one claim took: the replies to send, and how many it parked because they could not
+/// be opened.
+#[derive(Debug, Default)]
+pub struct Claimed {
+    pub replies: Vec<ClaimedReply>,
+    pub parked: usize,
+}
+
+impl Claimed {
+    /// Replies this claim took from the outbox, sendable or parked.
+    pub fn taken(&self) -> usize {
+        self.replies.len() + self.parked
+    }
+}
+
 /// Addresses per look-up of sent replies: far below the databases' limits on bound values.
 const HASHES_PER_QUERY: usize = 500;
 
@@ -37,7 +55,7 @@ impl Store {
         limit: i64,
         lease_seconds: i64,
         now: i64,
-    ) -> Result<Vec<ClaimedReply>, StoreError> {
+    ) -> Result<Claimed, StoreError> {
         let query = match self.backend {
             Backend::Postgres => {
                 "UPDATE outbox SET claimed_until = $1, failure = NULL WHERE id IN (\
@@ -81,22 +99,39 @@ impl Store {
         }
         tx.commit().await?;
         // Opened after the commit: decrypting a batch inside the transaction held SQLite's
-        // write lock, and the intake waited for it. A reply that cannot be opened stays claimed
-        // until its lease runs out, then fails the same way again, and the error is reported.
-        rows.iter()
-            .map(|row| {
-                Ok(ClaimedReply {
-                    outbox_id: row.try_get(0)?,
-                    reference: row.try_get(1)?,
-                    sender_hash: row.try_get(2)?,
-                    request_due_at: row.try_get(3)?,
-                    kind: row.try_get(4)?,
-                    message_id: row.try_get(5)?,
-                    content: self.sealer.open_json(&row.try_get::<Vec<u8>, _>(6)?)?,
-                    attempts: row.try_get(7)?,
-                })
-            })
-            .collect()
+        // write lock, and the intake waited for it. A reply that cannot be opened (a damaged
+        // value, a key no longer in the keyring) would fail the same way on every claim, so it
+        // is parked for the clerks, by reference and reason, and the rest of the batch goes on.
+        let mut claimed = Claimed {
+            replies: Vec::with_capacity(rows.len()),
+            parked: 0,
+        };
+        for row in &rows {
+            let outbox_id: i64 = row.try_get(0)?;
+            let reference: String = row.try_get(1)?;
+            let kind: String = row.try_get(4)?;
+            let content = match self.sealer.open_json(&row.try_get::<Vec<u8>, _>(6)?) {
+                Ok(content) => content,
+                Err(e) => {
+                    tracing::error!(reference = %reference, kind = %kind, error = %e, "claimed reply cannot be opened; parked");
+                    self.park(outbox_id, &reference, &kind, UNOPENABLE, now)
+                        .await?;
+                    claimed.parked += 1;
+                    continue;
+                }
+            };
+            claimed.replies.push(ClaimedReply {
+                outbox_id,
+                reference,
+                sender_hash: row.try_get(2)?,
+                request_due_at: row.try_get(3)?,
+                kind,
+                message_id: row.try_get(5)?,
+                content,
+                attempts: row.try_get(7)?,
+            });
+        }
+        Ok(claimed)
     }
 
     /// Releases the claims of replies being sent (a claim clears the last failure, which tells
@@ -202,6 +237,18 @@ impl Store {
         reason: &str,
         now: i64,
     ) -> Result<(), StoreError> {
+        self.park(reply.outbox_id, &reply.reference, &reply.kind, reason, now)
+            .await
+    }
+
+    async fn park(
+        &self,
+        outbox_id: i64,
+        reference: &str,
+        kind: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         lock_chain(&mut tx).await?;
         let updated = sqlx::query(
@@ -210,19 +257,19 @@ impl Store {
         )
         .bind(now)
         .bind(reason)
-        .bind(reply.outbox_id)
+        .bind(outbox_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if updated == 1 {
-            let detail = format!("kind={} failure={reason}", reply.kind);
+            let detail = format!("kind={kind} failure={reason}");
             append(
                 &mut tx,
                 &self.hasher,
                 now,
                 &Actor::Daemon,
                 "reply_failed",
-                Some(&reply.reference),
+                Some(reference),
                 &detail,
             )
             .await?;
