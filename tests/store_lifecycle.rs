@@ -478,3 +478,65 @@ on_both_databases!(
     unopenable_reply_on_sqlite,
     unopenable_reply_on_postgres
 );
+
+/// SQLite records replies handed over in a journal beside the database first. A record
+/// outlives the process (the next open settles it into the outbox, and the reply is never
+/// claimed again), and a journal entry whose Message-ID does not match its outbox row (a
+/// database restored beside a newer journal) marks nothing.
+#[tokio::test]
+async fn sent_records_outlive_the_process_and_never_mark_another_reply() {
+    let db = TestDb::sqlite();
+    let (keys, _) = test_keys();
+    let store = open(&db, keys.path()).await;
+    let queued = ingest_dev_corpus(&store, 40).await;
+    let claimed = store.claim_replies(100, 60, T0).await.unwrap().replies;
+    assert_eq!(claimed.len() as i64, queued);
+    let sent: Vec<&_> = claimed.iter().take(3).collect();
+    store.mark_all_sent(&sent, T0 + 1).await.unwrap();
+    // An entry for the fourth reply's row, under another Message-ID.
+    let other = &claimed[3];
+    let journal = db.url().replace("sqlite://", "") + ".sent";
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{journal}?mode=rw"))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO sent (outbox_id, message_id, reference, kind, sent_at) \
+         VALUES ($1, 'another-reply', $2, $3, $4)",
+    )
+    .bind(other.outbox_id)
+    .bind(other.reference.as_str())
+    .bind(other.kind.as_str())
+    .bind(T0 + 1)
+    .execute(&pool)
+    .await
+    .unwrap();
+    // The process dies: nothing is closed or settled.
+    drop(store);
+
+    let store = open(&db, keys.path()).await;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sent")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the journal is settled when the store opens");
+    pool.close().await;
+    let again = store.claim_replies(100, 60, T0 + 1_000).await.unwrap();
+    let again_ids: Vec<i64> = again.replies.iter().map(|r| r.outbox_id).collect();
+    assert_eq!(again_ids.len() as i64, queued - 3);
+    assert!(sent.iter().all(|r| !again_ids.contains(&r.outbox_id)));
+    assert!(
+        again_ids.contains(&other.outbox_id),
+        "the forged entry marked nothing"
+    );
+    let sent_events: Vec<_> = store
+        .audit_events(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "reply_sent")
+        .collect();
+    assert_eq!(sent_events.len(), 3);
+    assert!(sent_events.iter().all(|e| e.at == T0 + 1));
+    store.close().await;
+}

@@ -16,7 +16,7 @@ use super::{DaemonError, Services};
 use crate::health::Part;
 use crate::mail::reply::render;
 use crate::mail::smtp::{SendFailure, SmtpSender};
-use crate::store::{ClaimedReply, Store, StoreError};
+use crate::store::{Claimed, ClaimedReply, Store, StoreError};
 
 /// Replies claimed at a time, and how long a claim holds.
 const REPLIES_PER_CLAIM: i64 = 256;
@@ -62,19 +62,26 @@ impl Outbox {
 }
 
 /// Sends every reply that is due. Returns how many were sent.
+///
+/// The next batch is claimed while this one is sent: a claim waits for the write lock, behind
+/// the intake's commits, and the lanes would idle meanwhile. Only the claim goes ahead; the
+/// next batch is checked against the limits and rendered after this one is recorded, because
+/// the limits count this batch's replies.
 pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonError> {
     let mut sent = 0;
+    let mut claimed = services.rt.block_on(claim(services.store))?;
     loop {
         let started = Instant::now();
-        let claimed = services.rt.block_on(services.store.claim_replies(
-            REPLIES_PER_CLAIM,
-            REPLY_LEASE_SECONDS,
-            crate::cli::now(),
-        ))?;
-        let claimed_in = started.elapsed();
-        let batch = services
-            .rt
-            .block_on(send_claimed(services, &claimed.replies, retry))?;
+        let full = claimed.taken() >= REPLIES_PER_CLAIM as usize;
+        let (batch, next) = services.rt.block_on(async {
+            tokio::join!(send_claimed(services, &claimed.replies, retry), async {
+                match full {
+                    true => claim(services.store).await.map(Some),
+                    false => Ok(None),
+                }
+            })
+        });
+        let batch = batch?;
         sent += batch.sent;
         // Sending works when a reply went out; it fails when replies were tried and none did.
         match (batch.sent, &batch.failure) {
@@ -85,14 +92,21 @@ pub fn send_due(services: &Services<'_>, retry: Retry) -> Result<usize, DaemonEr
         tracing::debug!(
             replies = claimed.replies.len(),
             parked = claimed.parked,
-            claim_ms = claimed_in.as_millis() as u64,
-            send_ms = (started.elapsed() - claimed_in).as_millis() as u64,
+            send_ms = started.elapsed().as_millis() as u64,
             "sender batch"
         );
-        if claimed.taken() < REPLIES_PER_CLAIM as usize {
-            return Ok(sent);
+        match next? {
+            Some(next) => claimed = next,
+            None => return Ok(sent),
         }
     }
+}
+
+/// Claims the next batch of replies.
+async fn claim(store: &Store) -> Result<Claimed, StoreError> {
+    store
+        .claim_replies(REPLIES_PER_CLAIM, REPLY_LEASE_SECONDS, crate::cli::now())
+        .await
 }
 
 /// What became of a claimed batch: how many replies were sent, and the kind of the last
@@ -211,7 +225,13 @@ async fn record_sent(
             }
         }
         let replies: Vec<&ClaimedReply> = batch.iter().map(|(reply, _)| *reply).collect();
+        let started = Instant::now();
         store.mark_all_sent(&replies, crate::cli::now()).await?;
+        tracing::debug!(
+            replies = replies.len(),
+            record_us = started.elapsed().as_micros() as u64,
+            "sent replies recorded"
+        );
         for (reply, done) in batch.drain(..) {
             tracing::info!(reference = %reply.reference, kind = %reply.kind, "reply sent");
             let _ = done.send(());

@@ -217,6 +217,7 @@ impl Store {
 
     /// The newest event's number and hash, to keep somewhere else.
     pub async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        self.settle_sent().await?;
         let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.pool)
             .await?;
@@ -232,6 +233,7 @@ impl Store {
         &self,
         reference: Option<&str>,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.settle_sent().await?;
         let rows = match reference {
             Some(r) => {
                 sqlx::query(
@@ -257,6 +259,7 @@ impl Store {
     /// Walks the whole chain. `Ok(n)`: n events, all intact and ending at the head.
     /// `Err(problem)`: the first bad event.
     pub async fn verify_audit(&self) -> Result<Result<i64, AuditProblem>, StoreError> {
+        self.settle_sent().await?;
         use futures_util::TryStreamExt;
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.pool)

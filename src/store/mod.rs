@@ -14,6 +14,7 @@ mod records;
 mod requests;
 mod retention;
 mod review;
+mod sent_journal;
 mod status;
 mod transitions;
 mod users;
@@ -205,6 +206,8 @@ pub struct Store {
     /// starts the moment the last commits; SQLite's own busy handler, which polls with growing
     /// sleeps, is left to waits on other processes.
     write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite only: replies handed over, recorded beside the database (see [`sent_journal`]).
+    sent_journal: Option<sent_journal::SentJournal>,
 }
 
 /// A write transaction, with this process's turn to write (SQLite). It is begun and committed
@@ -313,6 +316,12 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let pool = connect(url).await?;
         let backend = Backend::of_url(url)?;
+        let sent_journal = match backend {
+            Backend::Sqlite => {
+                Some(sent_journal::SentJournal::open(Path::new(sqlite_path(url))).await?)
+            }
+            Backend::Postgres => None,
+        };
         let store = Store {
             pool,
             backend,
@@ -320,8 +329,11 @@ impl Store {
             hasher,
             settings,
             write_turn: Default::default(),
+            sent_journal,
         };
         store.migrate().await?;
+        // What a process that died had handed over and not yet settled.
+        store.settle_sent().await?;
         Ok(store)
     }
 
@@ -347,6 +359,9 @@ impl Store {
     }
 
     pub async fn close(self) {
+        if let Some(journal) = &self.sent_journal {
+            journal.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -404,9 +419,15 @@ async fn connect(url: &str) -> Result<AnyPool, StoreError> {
 }
 
 /// `sqlite://PATH` with the file created when missing (`mode=rwc`), its directory first.
-fn sqlite_url(url: &str) -> Result<String, StoreError> {
+/// The file path of an `sqlite://PATH?QUERY` URL.
+fn sqlite_path(url: &str) -> &str {
     let rest = &url["sqlite://".len()..];
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    rest.split_once('?').map_or(rest, |(path, _)| path)
+}
+
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let path = sqlite_path(url);
+    let query = url["sqlite://".len() + path.len()..].trim_start_matches('?');
     let parent = Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty());

@@ -6,9 +6,10 @@
 
 use sqlx::Row;
 
-use super::audit::{append, lock_chain, Actor, AuditLog};
+use super::audit::{append, lock_chain, Actor};
 use super::records::ReplyContent;
-use super::{Backend, Durability, Store, StoreError, WriteTx};
+use super::sent_journal::SentEntry;
+use super::{Backend, Store, StoreError};
 
 /// A reply claimed for sending.
 #[derive(Debug)]
@@ -56,6 +57,7 @@ impl Store {
         lease_seconds: i64,
         now: i64,
     ) -> Result<Claimed, StoreError> {
+        self.settle_sent().await?;
         let query = match self.backend {
             Backend::Postgres => {
                 "UPDATE outbox SET claimed_until = $1, failure = NULL WHERE id IN (\
@@ -139,6 +141,7 @@ impl Store {
     /// its lock): the claims can only be those of a daemon that died, and waiting out their
     /// lease would hold those replies back. Returns how many were released.
     pub async fn release_claims(&self) -> Result<u64, StoreError> {
+        self.settle_sent().await?;
         let mut tx = self.begin_write().await?;
         let released = sqlx::query(
             "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND failed_at IS NULL \
@@ -156,8 +159,9 @@ impl Store {
         self.mark_all_sent(&[reply], now).await
     }
 
-    /// Records that claimed replies were handed to the mail server: one transaction, with
-    /// one audit event for each reply not already recorded.
+    /// Records that claimed replies were handed to the mail server, with one audit event for
+    /// each reply not already recorded. On SQLite the record goes to the sent journal and
+    /// reaches the outbox when it is next settled (see `sent_journal`).
     ///
     /// The commit is not flushed to disk (SQLite `synchronous=NORMAL` in WAL mode,
     /// PostgreSQL `synchronous_commit=off`): it survives a crash of this process, and only a
@@ -168,43 +172,20 @@ impl Store {
         replies: &[&ClaimedReply],
         now: i64,
     ) -> Result<(), StoreError> {
-        if replies.is_empty() {
-            return Ok(());
-        }
-        let turn = self.write_turn().await;
-        let conn = self.pool.acquire().await?;
-        let mut tx = WriteTx::begin(conn, self.backend, turn, Durability::Relaxed).await?;
-        let mut log = AuditLog::begin(&mut tx).await?;
-        let placeholders = super::placeholders(2, replies.len());
-        // Only placeholders are formatted into the statement; every value is bound.
-        let sql = format!(
-            "UPDATE outbox SET sent_at = $1, claimed_until = NULL \
-             WHERE id IN ({placeholders}) AND sent_at IS NULL RETURNING id"
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for reply in replies {
-            query = query.bind(reply.outbox_id);
-        }
-        let updated = query
-            .fetch_all(&mut *tx)
-            .await?
+        let entries: Vec<SentEntry> = replies
             .iter()
-            .map(|row| row.try_get::<i64, _>(0))
-            .collect::<Result<std::collections::HashSet<i64>, _>>()?;
-        for reply in replies.iter().filter(|r| updated.contains(&r.outbox_id)) {
-            let detail = format!("kind={}", reply.kind);
-            log.record(
-                &self.hasher,
-                now,
-                &Actor::Daemon,
-                "reply_sent",
-                Some(&reply.reference),
-                &detail,
-            );
+            .map(|reply| SentEntry {
+                outbox_id: reply.outbox_id,
+                message_id: reply.message_id.clone(),
+                reference: reply.reference.clone(),
+                kind: reply.kind.clone(),
+                sent_at: now,
+            })
+            .collect();
+        match &self.sent_journal {
+            Some(journal) => journal.record(&entries).await,
+            None => self.record_in_outbox(&entries).await,
         }
-        log.finish(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Records a transient failure: the reply stays claimed until `retry_at`, then is tried
@@ -284,6 +265,7 @@ impl Store {
         kinds: [&str; 2],
         since: i64,
     ) -> Result<i64, StoreError> {
+        self.settle_sent().await?;
         let row =
             sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at >= $1 AND kind IN ($2, $3)")
                 .bind(since)
@@ -302,6 +284,7 @@ impl Store {
         sender_hashes: &[&[u8]],
         since: i64,
     ) -> Result<Vec<(Vec<u8>, i64)>, StoreError> {
+        self.settle_sent().await?;
         let mut counts = Vec::new();
         for chunk in sender_hashes.chunks(HASHES_PER_QUERY) {
             let placeholders = super::placeholders(4, chunk.len());
@@ -327,6 +310,7 @@ impl Store {
 
     /// The replies not sent, oldest first (no personal data: references, kinds, codes).
     pub async fn unsent_replies(&self, now: i64) -> Result<Vec<UnsentReply>, StoreError> {
+        self.settle_sent().await?;
         let rows = sqlx::query(
             "SELECT r.reference, o.kind, o.created_at, CAST(o.attempts AS BIGINT), \
              o.claimed_until, o.failed_at, o.failure FROM outbox o \
@@ -361,6 +345,7 @@ impl Store {
     /// How many unsent replies are waiting (due or being sent), deferred after a failure,
     /// and parked, counted in the database (the same states as [`Store::unsent_replies`]).
     pub async fn outbox_state_counts(&self, now: i64) -> Result<[usize; 3], StoreError> {
+        self.settle_sent().await?;
         let row = sqlx::query(
             "SELECT COUNT(*), \
              COALESCE(SUM(CASE WHEN failed_at IS NULL AND failure IS NOT NULL \
@@ -381,6 +366,7 @@ impl Store {
     /// Makes every deferred reply due now (as Postfix's `postqueue -f`); parked ones stay
     /// parked. Returns how many.
     pub async fn flush_deferred(&self, now: i64) -> Result<u64, StoreError> {
+        self.settle_sent().await?;
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND failed_at IS NULL \

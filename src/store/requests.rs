@@ -44,6 +44,7 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> Result<StoredRequest, StoreError> {
+        self.settle_sent().await?;
         let row = sqlx::query(
             "SELECT reference, state, received_at, due_at, updated_at, purged_at, \
              sealed_request, id FROM requests WHERE reference = $1",
@@ -79,6 +80,7 @@ impl Store {
     pub async fn pending_replies(
         &self,
     ) -> Result<Vec<(i64, String, String, ReplyContent)>, StoreError> {
+        self.settle_sent().await?;
         let rows = sqlx::query(
             "SELECT o.id, r.reference, o.message_id, o.sealed_reply FROM outbox o \
              JOIN requests r ON r.id = o.request_id \
