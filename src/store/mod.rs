@@ -418,13 +418,13 @@ async fn connect(url: &str) -> Result<AnyPool, StoreError> {
     Ok(pool_options.connect_with(options).await?)
 }
 
-/// `sqlite://PATH` with the file created when missing (`mode=rwc`), its directory first.
 /// The file path of an `sqlite://PATH?QUERY` URL.
 fn sqlite_path(url: &str) -> &str {
     let rest = &url["sqlite://".len()..];
     rest.split_once('?').map_or(rest, |(path, _)| path)
 }
 
+/// `sqlite://PATH` with the file created when missing (`mode=rwc`), its directory first.
 fn sqlite_url(url: &str) -> Result<String, StoreError> {
     let path = sqlite_path(url);
     let query = url["sqlite://".len() + path.len()..].trim_start_matches('?');

@@ -193,19 +193,26 @@ impl Store {
             .iter()
             .filter(|e| unsent.get(&e.outbox_id) == Some(&e.message_id))
             .collect();
-        // One statement per second of hand-over: an entry keeps its own time.
+        // One statement per second of hand-over: an entry keeps its own time. The events follow
+        // what the statement changed: on PostgreSQL another daemon may have recorded the same
+        // reply since the look-up (its lease ran out while this one sent it).
         for group in due.chunk_by(|a, b| a.sent_at == b.sent_at) {
             let placeholders = super::placeholders(2, group.len());
             let sql = format!(
                 "UPDATE outbox SET sent_at = $1, claimed_until = NULL \
-                 WHERE id IN ({placeholders}) AND sent_at IS NULL"
+                 WHERE id IN ({placeholders}) AND sent_at IS NULL RETURNING id"
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(group[0].sent_at);
             for e in group {
                 query = query.bind(e.outbox_id);
             }
-            query.execute(&mut *tx).await?;
-            for e in group {
+            let updated = query
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get::<i64, _>(0))
+                .collect::<Result<std::collections::HashSet<i64>, _>>()?;
+            for e in group.iter().filter(|e| updated.contains(&e.outbox_id)) {
                 log.record(
                     &self.hasher,
                     e.sent_at,
