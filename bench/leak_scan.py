@@ -18,7 +18,9 @@ import os
 import re
 import sys
 
-TOKEN = re.compile(rb"[A-Za-z0-9+\-\x80-\xff]{6,}")
+# Not after "digit.": the fraction of a decimal number (a duration in a trace, say) is no
+# phone number, and "0.014360851" once matched one in national form.
+TOKEN = re.compile(rb"(?<![0-9]\.)[A-Za-z0-9+\-\x80-\xff]{6,}")
 MIN_LEN = 6
 
 
